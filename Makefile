@@ -1,0 +1,54 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test test-sqlite test-postgres browser-deps clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+## make run: install, migrate, seed demo data the first time, print the demo accounts, serve on http://127.0.0.1:8000
+run: $(VENV)/.runtime
+	$(FLASK) db upgrade
+	$(FLASK) registry seed-demo --if-empty
+	$(FLASK) keys rotate --if-none
+	$(FLASK) users demo
+	@echo "Envoy is serving on http://$(HOST):$(PORT)  (Ctrl-C stops it)"
+	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - --access-logformat '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms' wsgi:app
+
+## make test: install what the tests need, run every test on SQLite, and on PostgreSQL when TEST_DATABASE_URL is set
+test: $(VENV)/.dev browser-deps
+	$(MAKE) --no-print-directory test-sqlite
+	@if [ -n "$$TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
+	else echo "TEST_DATABASE_URL is not set: skipped the PostgreSQL run (.ci/run sets it)"; fi
+
+test-sqlite:
+	@echo "== test suite on SQLite =="
+	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -q
+
+# The browser tests drive the UI and do not depend on the database backend, so this run leaves them out.
+test-postgres:
+	@echo "== test suite on PostgreSQL =="
+	$(BIN)/python -m pytest -q -m "not browser"
+
+## browser-deps: Debian's Chromium for the browser tests (Playwright cannot download a browser here)
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Chromium missing: run 'sudo apt-get install chromium' for the browser tests"; exit 1; fi; fi
+
+clean:
+	rm -rf $(VENV) instance

@@ -1,0 +1,110 @@
+"""Envoy: the app factory, made of named steps."""
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from app import config as config_module
+from app.extensions import csrf, db, limiter, login_manager, migrate
+# Not bound as "htmx": importing the submodule app.htmx replaces that package attribute with the module.
+from app.extensions import htmx as htmx_extension
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_relative_config=True,
+    )
+    configure(app, overrides)
+    register_proxy_fix(app)
+    register_extensions(app)
+    register_auth(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_security_headers(app)
+    register_commands(app)
+    return app
+
+
+def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
+    app.config.update(config_module.load(overrides))
+    config_module.check_production(app.config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'envoy.db'}"
+
+
+def register_proxy_fix(app: Flask) -> None:
+    """Believe X-Forwarded-For/-Proto only from the TRUSTED_PROXIES hops in front of the app (0: none)."""
+    hops = int(app.config["TRUSTED_PROXIES"])
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, directory=str(ROOT / "migrations"))
+    htmx_extension.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+    from app.database import register_sqlite_pragmas
+
+    register_sqlite_pragmas(app)
+
+
+def register_auth(app: Flask) -> None:
+    """Server-side sessions and the Flask-Login user loader (the access check comes with the auth blueprint)."""
+    from app.auth.setup import register
+
+    register(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.admin.views import bp as admin_bp
+    from app.audit.views import bp as audit_bp
+    from app.auth.views import bp as auth_bp
+    from app.cards.views import bp as cards_bp
+    from app.home.views import bp as home_bp
+    from app.lookup.views import bp as lookup_bp
+
+    # First: its before_app_request hook is the deny-by-default access check.
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(home_bp)
+    app.register_blueprint(audit_bp)
+    app.register_blueprint(cards_bp)
+    app.register_blueprint(lookup_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from app.errors import register
+
+    register(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    from app.security_headers import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from app.audit.commands import audit_cli
+    from app.auth.commands import users_cli
+    from app.cards.commands import cards_cli, keys_cli
+    from app.registry.commands import registry_cli
+
+    app.cli.add_command(registry_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(audit_cli)
+    app.cli.add_command(keys_cli)
+    app.cli.add_command(cards_cli)

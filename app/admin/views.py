@@ -1,0 +1,93 @@
+"""User administration: list, create, disable, unlock, reset the second factor (admin role only)."""
+
+from collections.abc import Callable
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from app.admin.forms import UserForm
+from app.auth import accounts
+from app.auth.access import recent_sign_in_required, roles_required
+from app.auth.forms import ActionForm
+from app.auth.roles import mfa_required
+from app.extensions import db
+from app.models.accounts import User
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.get("/users")
+@roles_required("admin")
+def users() -> ResponseReturnValue:
+    return render_template("admin/users.html", users=accounts.list_users(), action_form=ActionForm())
+
+
+@bp.get("/users/new")
+@roles_required("admin")
+def new_user() -> ResponseReturnValue:
+    return _form_page(UserForm())
+
+
+@bp.post("/users")
+@roles_required("admin")
+@recent_sign_in_required
+def create_user() -> ResponseReturnValue:
+    form = UserForm()
+    if not form.validate_on_submit():
+        return _form_page(form), 400
+    try:
+        user = accounts.create_user(
+            form.email.data or "", form.role.data or "", form.agency.data or "", form.password.data or ""
+        )
+    except accounts.AccountError as error:
+        db.session.rollback()
+        return _form_page(form, problems=error.problems), 400
+    if mfa_required(user.role, current_app.config["MFA_REQUIRED_ROLES"]):
+        flash(f"Created {user.email}. They set up an authenticator app at their first sign-in.", "success")
+    else:
+        flash(f"Created {user.email}.", "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/disable")
+@roles_required("admin")
+@recent_sign_in_required
+def disable_user(user_id: int) -> ResponseReturnValue:
+    return _act(
+        lambda: accounts.disable_user(user_id, actor_id=current_user.id), "Disabled {email}; signed out everywhere."
+    )
+
+
+@bp.post("/users/<int:user_id>/unlock")
+@roles_required("admin")
+@recent_sign_in_required
+def unlock_user(user_id: int) -> ResponseReturnValue:
+    return _act(lambda: accounts.unlock_user(user_id), "Unlocked {email}.")
+
+
+@bp.post("/users/<int:user_id>/mfa-reset")
+@roles_required("admin")
+@recent_sign_in_required
+def reset_second_factor(user_id: int) -> ResponseReturnValue:
+    return _act(
+        lambda: accounts.reset_second_factor(user_id),
+        "Reset the second factor of {email}: they set up a new authenticator app at their next sign-in.",
+    )
+
+
+def _act(action: Callable[[], User], message: str) -> ResponseReturnValue:
+    try:
+        user = action()
+    except accounts.NoSuchUser:
+        abort(404)
+    except accounts.AccountError as error:
+        db.session.rollback()
+        flash(" ".join(error.problems), "error")
+        return redirect(url_for("admin.users"), 303)
+    flash(message.format(email=user.email), "success")
+    return redirect(url_for("admin.users"), 303)
+
+
+def _form_page(form: UserForm, problems: list[str] | None = None) -> str:
+    return render_template("admin/user_new.html", form=form, problems=problems or [], agencies=accounts.agency_names())

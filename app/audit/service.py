@@ -1,0 +1,230 @@
+"""Record audit events: who, from where, when (UTC, ms), what was asked, the outcome, the records touched.
+
+`record` joins the caller's transaction (an incident change and its audit event commit
+together, or not at all); `record_now` commits on its own, for failures whose transaction
+the caller rolls back. Nothing secret is ever stored: see `redact`.
+"""
+
+import getpass
+import json
+import os
+import re
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import has_request_context, request
+from flask_login import current_user
+from sqlalchemy.orm import Session
+
+from app.audit import chain
+from app.extensions import db
+from app.models.audit import AuditEvent
+
+NAME = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
+QUERY_MAX = 256
+DETAIL_VALUE_MAX = 500
+DETAIL_MAX = 4000
+
+# Keys whose values never reach the trail, matched on the words of the key (api_token, sessionId, ...).
+SECRET_WORDS = frozenset(
+    {
+        "password",
+        "passwd",
+        "passphrase",
+        "pwd",
+        "totp",
+        "otp",
+        "token",
+        "session",
+        "secret",
+        "cookie",
+        "jwt",
+        "csrf",
+        "credential",
+        "credentials",
+        "apikey",
+        "authorization",
+    }
+)
+# "code" alone, or with one of these words, is a one-time or recovery code; plate_code is not.
+CODE_WORDS = frozenset(
+    {"mfa", "auth", "verification", "recovery", "backup", "login", "security", "reset", "one", "time"}
+)
+REDACTED = "[redacted]"
+
+# Three base64url segments joined by dots, header and signature of a real token's length:
+# a signed JWT (a QR card token, an API token). Host names and emails are too short to match.
+JWT_LIKE = re.compile(
+    r"(?<![A-Za-z0-9_.=-])[A-Za-z0-9_-]{10,}={0,2}\.[A-Za-z0-9_-]{2,}={0,2}\.[A-Za-z0-9_-]{16,}={0,2}(?![A-Za-z0-9_-])"
+)
+JWT_KEEP = 12
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def record(
+    action: str,
+    outcome: str,
+    *,
+    query: str | None = None,
+    record_ids: Sequence[str] = (),
+    detail: Mapping[str, object] | None = None,
+    user: object | None = None,
+) -> None:
+    """Add an audit event to db.session; it is written when the caller commits.
+
+    Who is the signed-in user (or `user`: a user object, or the email typed in for a
+    failed sign-in); outside a request, `cli:<os user>`. Call it just before committing:
+    from the flush until the commit this transaction holds the audit append lock.
+    """
+    db.session.add(build_event(action, outcome, query=query, record_ids=record_ids, detail=detail, user=user))
+
+
+def record_now(
+    action: str,
+    outcome: str,
+    *,
+    query: str | None = None,
+    record_ids: Sequence[str] = (),
+    detail: Mapping[str, object] | None = None,
+    user: object | None = None,
+) -> None:
+    """Write an audit event in its own transaction, committed before returning.
+
+    For failures (denials, bad input, rate limits) whose own transaction is rolled back:
+    roll back first, then call this; the caller's uncommitted work is never included.
+    """
+    if db.session.info.get(chain.LOCK_HELD):
+        # The other transaction would wait for this one's append lock while this one waits for it.
+        raise RuntimeError("record_now while db.session holds the audit append lock: commit or roll back first")
+    audit_event = build_event(action, outcome, query=query, record_ids=record_ids, detail=detail, user=user)
+    with Session(db.engine) as session:
+        session.add(audit_event)
+        session.commit()
+
+
+def build_event(
+    action: str,
+    outcome: str,
+    *,
+    query: str | None = None,
+    record_ids: Sequence[str] = (),
+    detail: Mapping[str, object] | None = None,
+    user: object | None = None,
+) -> AuditEvent:
+    """A new, not yet chained event; the chain gives it its id and hashes at flush time."""
+    if not NAME.fullmatch(action):
+        raise ValueError(f"audit action must be a short lower-case name like lookup.plate, not {action!r}")
+    if not NAME.fullmatch(outcome):
+        raise ValueError(f"audit outcome must be a short lower-case word like hit, not {outcome!r}")
+    if isinstance(record_ids, str):
+        raise TypeError("record_ids is a sequence of ids, not one string")
+    ids = [str(r).strip() for r in record_ids]
+    if any("," in r or not r for r in ids):
+        raise ValueError("audit record ids must be non-empty and contain no commas")
+    audit_event = AuditEvent(
+        occurred_at=_now_ms(),
+        action=action,
+        outcome=outcome,
+        query=clean_query(query),
+        record_ids=",".join(ids),
+        detail=_detail_json(detail),
+        **_actor(user),
+        **_origin(),
+    )
+    chain.mark_recorded(audit_event)
+    return audit_event
+
+
+def redact(detail: Mapping[str, object]) -> dict[str, object]:
+    """The detail with every secret-named key's value replaced and every JWT-looking string cut short."""
+    return {str(key): _redact_value(key, value) for key, value in detail.items()}
+
+
+def truncate_tokens(value: str) -> str:
+    """Cut any JWT-looking string down to its first 12 characters and an ellipsis."""
+
+    return JWT_LIKE.sub(lambda match: match.group(0)[:JWT_KEEP] + "…", value)
+
+
+def clean_query(query: str | None) -> str | None:
+    """The query as stored: tokens cut short, control characters escaped (no log injection), capped."""
+    if query is None:
+        return None
+    cleaned = CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", truncate_tokens(query))
+    return cleaned if len(cleaned) <= QUERY_MAX else cleaned[: QUERY_MAX - 1] + "…"
+
+
+def is_secret_key(key: object) -> bool:
+    words = set(_words(str(key)))
+    if words & SECRET_WORDS:
+        return True
+    return "code" in words and (len(words) == 1 or bool(words & CODE_WORDS))
+
+
+def _words(key: str) -> list[str]:
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", key)
+    return [w for w in re.split(r"[^a-z0-9]+", spaced.lower()) if w]
+
+
+def _redact_value(key: object, value: object) -> object:
+    if is_secret_key(key):
+        return REDACTED
+    if isinstance(value, Mapping):
+        return redact(value)
+    if isinstance(value, str):
+        value = truncate_tokens(value)
+        return value if len(value) <= DETAIL_VALUE_MAX else value[: DETAIL_VALUE_MAX - 1] + "…"
+    if isinstance(value, list | tuple):
+        return [_redact_value("", v) for v in value]
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return _redact_value("", str(value))
+
+
+def _detail_json(detail: Mapping[str, object] | None) -> str:
+    text = json.dumps(redact(detail or {}), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    if len(text) > DETAIL_MAX:
+        raise ValueError(f"audit detail is {len(text)} characters; keep it under {DETAIL_MAX}")
+    return text
+
+
+def _now_ms() -> datetime:
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def _actor(user: object | None) -> dict[str, Any]:
+    if isinstance(user, str):
+        # The identity typed in on a failed sign-in: no account is vouched for.
+        email = user.strip().lower()[:254] or None
+        return {"user_id": None, "user_email": email, "user_role": "anonymous", "agency": None}
+    if user is None and has_request_context():
+        user = current_user._get_current_object()  # type: ignore[attr-defined]
+    if user is None:
+        return {"user_id": None, "user_email": f"cli:{_os_user()}", "user_role": "cli", "agency": None}
+    if not getattr(user, "is_authenticated", True) or getattr(user, "id", None) is None:
+        return {"user_id": None, "user_email": None, "user_role": "anonymous", "agency": None}
+    role = getattr(user, "role", None)
+    agency = getattr(user, "agency", None)
+    return {
+        "user_id": int(user.id),  # type: ignore[attr-defined]
+        "user_email": getattr(user, "email", None),
+        "user_role": str(getattr(role, "value", role)) if role is not None else None,
+        "agency": getattr(agency, "name", None),
+    }
+
+
+def _origin() -> dict[str, str | None]:
+    if not has_request_context():
+        return {"client_addr": None, "user_agent": None}
+    # remote_addr is the client as seen through TRUSTED_PROXIES hops only (ProxyFix), never a forged header.
+    agent = CONTROL.sub("", request.user_agent.string or "")[:200] or None
+    return {"client_addr": (request.remote_addr or "")[:45] or None, "user_agent": agent}
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return str(os.getuid()) if hasattr(os, "getuid") else "unknown"

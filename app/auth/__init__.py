@@ -1,0 +1,1 @@
+"""Accounts and sign-in: passwords, TOTP, server-side sessions and the deny-by-default access check."""

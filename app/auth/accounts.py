@@ -1,0 +1,144 @@
+"""Managing accounts (admin pages and `flask users`): create, disable, unlock, reset the second factor.
+
+Each function commits once, with its audit event; bad input raises AccountError and changes nothing.
+"""
+
+import re
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from app.audit import service as audit
+from app.auth import passwords
+from app.auth.roles import Role
+from app.auth.services import normalise_email
+from app.auth.sessions import delete_user_sessions
+from app.extensions import db
+from app.models.accounts import Agency, User
+
+EMAIL_PATTERN = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+AGENCY_MAX = 200
+
+
+class AccountError(Exception):
+    """The request cannot be carried out; `problems` says why, in words for the user."""
+
+    def __init__(self, *problems: str) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = list(problems)
+
+
+class NoSuchUser(AccountError):
+    def __init__(self) -> None:
+        super().__init__("No such user.")
+
+
+def validate_email(email: str) -> str:
+    email = normalise_email(email)
+    if len(email) > 254 or not EMAIL_PATTERN.fullmatch(email):
+        raise AccountError("Enter an email address like name@agency.gov.")
+    return email
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalars(select(User).where(User.email == normalise_email(email))).one_or_none()
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NoSuchUser()
+    return user
+
+
+def list_users() -> Sequence[User]:
+    return db.session.scalars(select(User).options(selectinload(User.agency)).order_by(User.email)).all()
+
+
+def agency_names() -> Sequence[str]:
+    return db.session.scalars(select(Agency.name).order_by(Agency.name)).all()
+
+
+def _agency(name: str) -> Agency:
+    name = " ".join(name.split())
+    if not name or len(name) > AGENCY_MAX:
+        raise AccountError(f"Enter the agency's name (at most {AGENCY_MAX} characters).")
+    agency = db.session.scalars(select(Agency).where(func.lower(Agency.name) == name.lower())).one_or_none()
+    if agency is None:
+        agency = Agency(name=name)
+        db.session.add(agency)
+    return agency
+
+
+def create_user(
+    email: str, role: str, agency: str, password: str, *, totp_secret: str | None = None, via: str = "web"
+) -> User:
+    """A new account; the agency is created if it does not exist yet."""
+    problems: list[str] = []
+    try:
+        email = validate_email(email)
+    except AccountError as error:
+        problems += error.problems
+    if role not in {r.value for r in Role}:
+        problems.append(f"Choose a role: {', '.join(r.value for r in Role)}.")
+    problems += passwords.problems(password, email=email)
+    if not problems and find_user(email) is not None:
+        problems.append("An account with this email address already exists.")
+    if problems:
+        raise AccountError(*problems)
+    user = User(
+        email=email,
+        password_hash=passwords.hash_password(password),
+        role=Role(role),
+        agency=_agency(agency),
+        totp_secret=totp_secret,
+        recent_failures=[],
+    )
+    db.session.add(user)
+    db.session.flush()
+    audit.record(
+        "admin.user_create",
+        "success",
+        record_ids=[str(user.id)],
+        detail={"email": email, "role": role, "agency": user.agency.name, "via": via},
+    )
+    db.session.commit()
+    return user
+
+
+def disable_user(user_id: int, *, actor_id: int | None = None, via: str = "web") -> User:
+    """Disable the account and end all of its sessions in the same transaction."""
+    user = get_user(user_id)
+    if actor_id is not None and user.id == actor_id:
+        raise AccountError("You cannot disable your own account.")
+    user.is_disabled = True
+    ended = delete_user_sessions(user.id)
+    audit.record(
+        "admin.user_disable", "success", record_ids=[str(user.id)], detail={"sessions_ended": ended, "via": via}
+    )
+    db.session.commit()
+    return user
+
+
+def unlock_user(user_id: int, *, via: str = "web") -> User:
+    user = get_user(user_id)
+    was_locked = user.is_locked
+    user.locked_at = None
+    user.recent_failures = []
+    audit.record(
+        "admin.user_unlock", "success", record_ids=[str(user.id)], detail={"was_locked": was_locked, "via": via}
+    )
+    db.session.commit()
+    return user
+
+
+def reset_second_factor(user_id: int, *, via: str = "web") -> User:
+    """Forget the user's authenticator: they enrol a new one at their next sign-in; their sessions end now."""
+    user = get_user(user_id)
+    user.totp_secret = None
+    user.totp_last_step = None
+    ended = delete_user_sessions(user.id)
+    audit.record("admin.mfa_reset", "success", record_ids=[str(user.id)], detail={"sessions_ended": ended, "via": via})
+    db.session.commit()
+    return user

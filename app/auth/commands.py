@@ -1,0 +1,140 @@
+"""`flask users ...`: create, unlock and disable accounts; demo accounts and their TOTP codes for development."""
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from app.auth import accounts, totp
+from app.auth.roles import Role, mfa_required
+from app.extensions import db
+from app.models.base import utcnow
+
+users_cli = AppGroup("users", help="Manage user accounts.")
+
+DEMO_AGENCY_POLICE = "Demo Police Department"
+DEMO_AGENCY_OFM = "Office of Foreign Missions"
+# Fixed so `make run` prints the same thing every time; refused in production (see _refuse_in_production).
+# The secrets are 160-bit base32 strings like any other; only their publication here makes them demo-only.
+DEMO_ACCOUNTS = (
+    # role, email, agency, password, TOTP secret (used when the role must have a second factor)
+    (Role.OFFICER, "officer@demo-pd.example", DEMO_AGENCY_POLICE, "patrol night shift river",
+     "JBQWY3DPEHPK3PXPOFFICERDEMOKEY23"),
+    (Role.DISPATCHER, "dispatcher@demo-pd.example", DEMO_AGENCY_POLICE, "console radio amber lamp",
+     "JBQWY3DPEHPK3PXPDISPATCHDEMOKEY2"),
+    (Role.REVIEWER, "reviewer@ofm.example", DEMO_AGENCY_OFM, "queue notes harbour desk",
+     "JBQWY3DPEHPK3PXPREVIEWERDEMOKEY2"),
+    (Role.ADMIN, "admin@ofm.example", DEMO_AGENCY_OFM, "ledger keys marble tower",
+     "JBQWY3DPEHPK3PXPADMINDEMOKEY2345"),
+)
+
+
+def _refuse_in_production(what: str) -> None:
+    if current_app.config["ENVOY_ENV"] == "production":
+        raise click.ClickException(f"{what} is for development only; refused because ENVOY_ENV=production")
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+    line = sys.stdin.readline()
+    return line.rstrip("\r\n")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--agency", required=True, help="Agency name; created if it does not exist.")
+def create_command(email: str, role: str, agency: str) -> None:
+    """Create an account; the password is read from standard input (or prompted for twice on a terminal)."""
+    password = _read_password()
+    try:
+        user = accounts.create_user(email, role, agency, password, via="cli")
+    except accounts.AccountError as error:
+        db.session.rollback()
+        for problem in error.problems:
+            click.echo(f"error: {problem}", err=True)
+        raise click.ClickException("account not created; nothing was changed") from None
+    click.echo(f"created {user.email} ({user.role.value}, {user.agency.name})")
+    if mfa_required(user.role, current_app.config["MFA_REQUIRED_ROLES"]):
+        click.echo("they set up an authenticator app (TOTP) at their first sign-in")
+
+
+def _user_id(email: str) -> int:
+    user = accounts.find_user(email)
+    if user is None:
+        raise click.ClickException(f"no account with email {email.strip().lower()}")
+    return user.id
+
+
+@users_cli.command("unlock")
+@click.argument("email")
+def unlock_command(email: str) -> None:
+    """Unlock an account locked after too many failed sign-ins."""
+    user = accounts.unlock_user(_user_id(email), via="cli")
+    click.echo(f"unlocked {user.email}")
+
+
+@users_cli.command("disable")
+@click.argument("email")
+def disable_command(email: str) -> None:
+    """Disable an account and end all of its sessions now."""
+    user = accounts.disable_user(_user_id(email), via="cli")
+    click.echo(f"disabled {user.email}; all of its sessions have ended")
+
+
+@users_cli.command("demo")
+def demo_command() -> None:
+    """Create the demo accounts if missing (development only) and print how to sign in with them."""
+    _refuse_in_production("users demo")
+    configured = current_app.config["MFA_REQUIRED_ROLES"]
+    rows = []
+    for role, email, agency, password, secret in DEMO_ACCOUNTS:
+        needs_code = mfa_required(role, configured)
+        user = accounts.find_user(email)
+        if user is None:
+            user = accounts.create_user(
+                email, role.value, agency, password, totp_secret=secret if needs_code else None, via="cli"
+            )
+        rows.append((user, password, needs_code))
+    base_url = current_app.config["BASE_URL"]
+    click.echo("")
+    click.echo(f"Demo accounts (development only) - sign in at {base_url}/login")
+    click.echo(f"  {'role':<11} {'email':<28} password")
+    for user, password, _needs_code in rows:
+        click.echo(f"  {user.role.value:<11} {user.email:<28} {password}")
+    for user, _password, needs_code in rows:
+        if needs_code and user.totp_secret is None:
+            click.echo(f"  {user.email} sets up an authenticator app at its first sign-in")
+        if user.is_disabled:
+            click.echo(f"  {user.email} is disabled")
+        elif user.is_locked:
+            click.echo(f"  {user.email} is locked: flask --app wsgi users unlock {user.email}")
+    with_codes = [user for user, _password, needs_code in rows if needs_code and user.totp_secret is not None]
+    if with_codes:
+        click.echo("")
+        click.echo("These accounts also need a 6-digit code: add the key to an authenticator app")
+        click.echo("(FreeOTP, Google or Microsoft Authenticator...), or print the current code with the command shown.")
+        for user in with_codes:
+            secret = user.totp_secret or ""
+            click.echo(f"  {user.email}")
+            click.echo(f"    key:  {secret}")
+            click.echo(f"    uri:  {totp.provisioning_uri(secret, user.email)}")
+            click.echo(f"    code: flask --app wsgi users totp {user.email}")
+    click.echo("")
+
+
+@users_cli.command("totp")
+@click.argument("email")
+def totp_command(email: str) -> None:
+    """Print an account's current TOTP code (development only)."""
+    _refuse_in_production("users totp")
+    user = accounts.find_user(email)
+    if user is None:
+        raise click.ClickException(f"no account with email {email.strip().lower()}")
+    if user.totp_secret is None:
+        raise click.ClickException(f"{user.email} has no authenticator app set up")
+    moment = utcnow()
+    seconds_left = totp.STEP_SECONDS - int(moment.timestamp()) % totp.STEP_SECONDS
+    click.echo(f"{totp.current_code(user.totp_secret, moment)}  (valid for {seconds_left} more seconds)")

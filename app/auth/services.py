@@ -1,0 +1,185 @@
+"""Sign-in: password check, second factor, lockout and sign-out; each call commits once, with its audit event.
+
+The views own the session (rotation, Flask-Login); these functions own the database.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import delete, select
+
+from app.audit import service as audit
+from app.auth import passwords, totp
+from app.auth.roles import mfa_required
+from app.auth.sessions import hash_session_id
+from app.extensions import db
+from app.models.accounts import User, UserSession
+from app.models.base import utcnow
+
+# CJIS v6.0 AC-7: 5 consecutive invalid attempts within 15 minutes lock the account until an admin unlocks it.
+LOCK_THRESHOLD = 5
+LOCK_WINDOW = timedelta(minutes=15)
+# Only something shaped like an email address typed on a failed sign-in goes into the audit trail:
+# people type passwords into the wrong field.
+EMAIL_SHAPE = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}")
+
+
+class Step(StrEnum):
+    SIGNED_IN = "signed_in"  # nothing more to check: start the session
+    SECOND_FACTOR = "second_factor"  # password right; ask for the TOTP code
+    ENROL = "enrol"  # password right; a second factor is required but none is set up yet
+    REFUSED = "refused"  # wrong, unknown, disabled or locked: the same answer for all
+    LOCKED = "locked"  # a second-factor attempt locked (or found locked) the account
+
+
+@dataclass(frozen=True)
+class Result:
+    step: Step
+    user_id: int | None = None
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def check_password(email: str, password: str, *, mfa_roles: tuple[str, ...] = ()) -> Result:
+    """First step of sign-in. Unknown, disabled, locked and wrong-password answers look the same to the caller."""
+    email = normalise_email(email)
+    user = db.session.scalars(select(User).where(User.email == email).with_for_update()).one_or_none()
+    if user is None:
+        passwords.burn_verify_time(password)
+        audit.record(
+            "auth.login",
+            "failure",
+            detail={"reason": "unknown_account"},
+            user=email if EMAIL_SHAPE.fullmatch(email) else "",
+        )
+        db.session.commit()
+        return Result(Step.REFUSED)
+    password_ok = passwords.verify_password(user.password_hash, password)
+    now = utcnow()
+    if user.is_disabled:
+        audit.record("auth.login", "failure", detail={"reason": "disabled"}, user=user)
+    elif user.is_locked:
+        audit.record("auth.login", "locked", detail={"reason": "account_locked"}, user=user)
+    elif not password_ok:
+        locked_now = _register_failure(user, now)
+        outcome = "locked" if locked_now else "failure"
+        detail = {"reason": "wrong_password", "account_locked": locked_now}
+        audit.record("auth.login", outcome, detail=detail, user=user)
+    else:
+        if passwords.needs_rehash(user.password_hash):
+            user.password_hash = passwords.hash_password(password)
+        if user.has_totp or mfa_required(user.role, mfa_roles):
+            step = Step.SECOND_FACTOR if user.has_totp else Step.ENROL
+            audit.record("auth.login", "mfa_required", detail={"enrolment": step is Step.ENROL}, user=user)
+            db.session.commit()
+            return Result(step, user.id)
+        _record_success(user, now, detail={"second_factor": False})
+        db.session.commit()
+        return Result(Step.SIGNED_IN, user.id)
+    db.session.commit()
+    return Result(Step.REFUSED)
+
+
+def check_second_factor(user_id: int, code: str, *, enrol_secret: str | None = None) -> Result:
+    """Second step: a TOTP code from the enrolled secret, or from `enrol_secret` to confirm enrolment.
+
+    A code is accepted once (ASVS 6.5.1): its time step must be later than the last one used. Wrong and
+    replayed codes count towards the lockout like wrong passwords.
+    """
+    user = db.session.scalars(select(User).where(User.id == user_id).with_for_update()).one_or_none()
+    if user is None or user.is_disabled:
+        db.session.rollback()
+        return Result(Step.REFUSED)
+    if user.is_locked:
+        audit.record("auth.mfa", "failure", detail={"reason": "account_locked"}, user=user)
+        db.session.commit()
+        return Result(Step.LOCKED)
+    secret = enrol_secret if enrol_secret is not None else user.totp_secret
+    if secret is None:
+        db.session.rollback()
+        return Result(Step.REFUSED)
+    now = utcnow()
+    step = totp.matching_step(secret, code, now)
+    if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
+        outcome = "failure" if step is None else "replay"
+        locked_now = _register_failure(user, now)
+        detail = {"account_locked": locked_now, "enrolment": enrol_secret is not None}
+        audit.record("auth.mfa", outcome, detail=detail, user=user)
+        db.session.commit()
+        return Result(Step.LOCKED if locked_now else Step.REFUSED, user.id)
+    user.totp_last_step = step
+    if enrol_secret is not None:
+        user.totp_secret = enrol_secret
+    audit.record("auth.mfa", "success", detail={"enrolment": enrol_secret is not None}, user=user)
+    _record_success(user, now, detail={"second_factor": True})
+    db.session.commit()
+    return Result(Step.SIGNED_IN, user.id)
+
+
+def check_reauthentication(user_id: int, password: str, code: str | None) -> Result:
+    """A signed-in user proves again who they are before a privileged action (CJIS IA-11)."""
+    user = db.session.scalars(select(User).where(User.id == user_id).with_for_update()).one_or_none()
+    if user is None or user.is_disabled:
+        db.session.rollback()
+        return Result(Step.REFUSED)
+    now = utcnow()
+    password_ok = passwords.verify_password(user.password_hash, password)
+    step = None
+    if user.totp_secret is not None:
+        step = totp.matching_step(user.totp_secret, code or "", now)
+        if step is not None and user.totp_last_step is not None and step <= user.totp_last_step:
+            step = None
+    if user.is_locked:
+        audit.record("auth.reauth", "locked", detail={"reason": "account_locked"}, user=user)
+        db.session.commit()
+        return Result(Step.LOCKED, user.id)
+    if not password_ok or (user.totp_secret is not None and step is None):
+        locked_now = _register_failure(user, now)
+        audit.record("auth.reauth", "failure", detail={"account_locked": locked_now}, user=user)
+        db.session.commit()
+        return Result(Step.LOCKED if locked_now else Step.REFUSED, user.id)
+    if step is not None:
+        user.totp_last_step = step
+    user.recent_failures = []
+    audit.record("auth.reauth", "success", user=user)
+    db.session.commit()
+    return Result(Step.SIGNED_IN, user.id)
+
+
+def sign_out(user: User | None, session_id: str | None) -> None:
+    """End this session now: its row is deleted in the same transaction as the audit event."""
+    if session_id is not None:
+        db.session.execute(delete(UserSession).where(UserSession.id_hash == hash_session_id(session_id)))
+    if user is not None:
+        audit.record("auth.logout", "success", user=user)
+    db.session.commit()
+
+
+def pending_user(user_id: int) -> User | None:
+    """The user half-way through sign-in, if they may still finish it."""
+    user = db.session.get(User, user_id)
+    if user is None or user.is_disabled or user.is_locked:
+        return None
+    return user
+
+
+def _register_failure(user: User, now: datetime) -> bool:
+    """Count a failed attempt in the sliding window; True when this one locks the account."""
+    window_start = now - LOCK_WINDOW
+    recent = [t for t in user.recent_failures or [] if datetime.fromisoformat(t) > window_start]
+    recent.append(now.isoformat())
+    user.recent_failures = recent[-LOCK_THRESHOLD:]
+    if len(recent) >= LOCK_THRESHOLD:
+        user.locked_at = now
+        return True
+    return False
+
+
+def _record_success(user: User, now: datetime, *, detail: dict[str, object]) -> None:
+    user.recent_failures = []
+    user.last_login_at = now
+    audit.record("auth.login", "success", detail={**detail, "banner_acknowledged": True}, user=user)

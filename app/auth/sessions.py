@@ -1,0 +1,306 @@
+"""Server-side sessions: the cookie carries a random id, the `user_sessions` table the data (SPEC §6).
+
+Why server-side: logout and disabling a user must end a session at once, which a signed cookie cannot do
+(security-bar: "replay the session cookie after logout -> 401"). Timeouts are enforced here, on the
+server, from `created_at` (absolute, 12 h) and `last_seen_at` (idle, 30 min); the cookie itself has no
+expiry (CJIS IA-5: cookie expiry must not be what enforces the timeout).
+
+Anonymous visitors get no row: until someone signs in, the only session data is the CSRF token and
+flash messages, kept in a signed cookie, so a crawler hitting /login cannot fill the table. Signing in
+always starts a new server-side session with a fresh id (`rotate`), so no anonymous id survives login.
+"""
+
+import hashlib
+import re
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from flask import Flask, Request, Response, g, session
+from flask.json.tag import TaggedJSONSerializer
+from flask.sessions import SessionInterface, SessionMixin
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import delete, or_, select, text, update
+from sqlalchemy.orm import Session
+from werkzeug.datastructures import CallbackDict
+
+from app.extensions import db
+from app.models.accounts import UserSession
+from app.models.base import utcnow
+
+SESSION_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")  # secrets.token_urlsafe(32): 256 bits
+# What an anonymous (cookie-only) session may carry; anything else in such a cookie is dropped.
+ANONYMOUS_KEYS = frozenset({"csrf_token", "_flashes"})
+# Keys that only a server-side session may hold.
+AUTHENTICATED_KEYS = frozenset({"_user_id", "_pending_user_id"})
+# last_seen_at is written at most this often when nothing else changed: idle timeouts are in minutes.
+TOUCH_INTERVAL = timedelta(seconds=60)
+STORE_LOCK_TIMEOUT = "5s"
+
+_serializer = TaggedJSONSerializer()
+
+
+def hash_session_id(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode("ascii")).hexdigest()
+
+
+@contextmanager
+def _store() -> Iterator[Session]:
+    """A short transaction on its own connection: the request's own transaction is never committed here.
+
+    On PostgreSQL it gives up after a few seconds rather than wait forever behind a lock that the
+    request's transaction (idle on this thread) indirectly holds up, e.g. a queued ALTER or TRUNCATE.
+    """
+    with Session(db.engine) as store, store.begin():
+        if db.engine.dialect.name == "postgresql":
+            store.execute(text(f"SET LOCAL lock_timeout = '{STORE_LOCK_TIMEOUT}'"))
+        yield store
+
+
+
+
+class ServerSession(CallbackDict[str, Any], SessionMixin):
+    """The session dict, plus what the interface needs to know to store it."""
+
+    def __init__(
+        self,
+        data: dict[str, Any] | None = None,
+        *,
+        session_id: str | None = None,
+        last_seen_at: datetime | None = None,
+        had_cookie: bool = False,
+        inert: bool = False,
+    ) -> None:
+        def on_update(self: "ServerSession") -> None:
+            self.modified = True
+            self.accessed = True
+
+        super().__init__(data, on_update)
+        self.session_id = session_id
+        self.last_seen_at = last_seen_at
+        self.had_cookie = had_cookie
+        self.inert = inert  # static files: never read or written
+        self.modified = False
+        self.accessed = False
+        self.rotate = False
+        self.ended = False
+        # Why a presented session was refused: "idle" or "absolute", with its user, for the audit trail.
+        self.timed_out: str | None = None
+        self.timed_out_user_id: int | None = None
+
+    def __getitem__(self, key: str) -> Any:
+        self.accessed = True
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.accessed = True
+        return super().get(key, default)
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        self.accessed = True
+        return super().setdefault(key, default)
+
+    def __iter__(self) -> Iterator[str]:
+        self.accessed = True
+        return super().__iter__()
+
+    @property
+    def is_server_side(self) -> bool:
+        return self.session_id is not None or self.rotate or any(k in self for k in AUTHENTICATED_KEYS)
+
+    def regenerate(self) -> None:
+        """Start a new server-side session: new id, new absolute lifetime, nothing carried over but flashes."""
+        flashes = self.get("_flashes")
+        self.clear()
+        if flashes:
+            self["_flashes"] = flashes
+        g.pop("csrf_token", None)  # Flask-WTF caches the signed token per request
+        self.rotate = True
+        self.ended = False
+        self.modified = True
+
+    def end(self) -> None:
+        """Delete the session: its row goes and the browser is told to drop the cookie."""
+        self.clear()
+        self.ended = True
+        self.modified = True
+
+
+def current_session() -> ServerSession:
+    return cast(ServerSession, session._get_current_object())  # type: ignore[attr-defined]
+
+
+class ServerSessionInterface(SessionInterface):
+    def _anonymous_serializer(self, app: Flask) -> URLSafeTimedSerializer:
+        return URLSafeTimedSerializer(
+            app.secret_key,  # type: ignore[arg-type]
+            salt="envoy-anonymous-session",
+            serializer=_serializer,
+            signer_kwargs={"key_derivation": "hmac", "digest_method": hashlib.sha256},
+        )
+
+    def _limits(self, app: Flask) -> tuple[timedelta, timedelta]:
+        return (
+            timedelta(minutes=app.config["SESSION_IDLE_MINUTES"]),
+            timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"]),
+        )
+
+    def open_session(self, app: Flask, request: Request) -> ServerSession:
+        if request.path.startswith((app.static_url_path or "/static") + "/"):
+            return ServerSession(inert=True)
+        cookie = request.cookies.get(self.get_cookie_name(app))
+        if not cookie:
+            return ServerSession()
+        if SESSION_ID_PATTERN.fullmatch(cookie):
+            return self._open_server_side(app, cookie)
+        try:
+            data = self._anonymous_serializer(app).loads(cookie, max_age=self._limits(app)[1].total_seconds())
+        except BadSignature:
+            return ServerSession(had_cookie=True)
+        if not isinstance(data, dict):
+            return ServerSession(had_cookie=True)
+        return ServerSession({k: v for k, v in data.items() if k in ANONYMOUS_KEYS}, had_cookie=True)
+
+    def _open_server_side(self, app: Flask, session_id: str) -> ServerSession:
+        idle, absolute = self._limits(app)
+        now = utcnow()
+        id_hash = hash_session_id(session_id)
+        with _store() as store:
+            row = store.get(UserSession, id_hash)
+            if row is None:
+                return ServerSession(had_cookie=True)
+            reason = None
+            if now - row.created_at > absolute:
+                reason = "absolute"
+            elif now - row.last_seen_at > idle:
+                reason = "idle"
+            if reason is not None:
+                user_id = row.user_id
+                store.delete(row)
+            else:
+                try:
+                    data = _serializer.loads(row.data)
+                except ValueError:  # unreadable data: treat as no session rather than fail every request
+                    store.delete(row)
+                    return ServerSession(had_cookie=True)
+                return ServerSession(data, session_id=session_id, last_seen_at=row.last_seen_at, had_cookie=True)
+        expired = ServerSession(had_cookie=True)
+        expired.timed_out = reason
+        expired.timed_out_user_id = user_id
+        return expired
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        session = cast(ServerSession, session)
+        if session.inert:
+            return
+        if session.accessed:
+            response.vary.add("Cookie")
+        if session.ended:
+            if session.session_id is not None:
+                self._delete(session.session_id)
+                session.session_id = None
+            if session and set(session) <= ANONYMOUS_KEYS:  # a flash message or a new CSRF token after the end
+                self._set_cookie(app, response, self._anonymous_serializer(app).dumps(dict(session)))
+            else:
+                self._delete_cookie(app, response)
+            return
+        if not session and not session.rotate:
+            if session.session_id is not None:
+                self._delete(session.session_id)
+            if session.had_cookie:
+                self._delete_cookie(app, response)
+            return
+        if not session.is_server_side:
+            if session.modified:
+                value = self._anonymous_serializer(app).dumps(dict(session))
+                self._set_cookie(app, response, value)
+            return
+        self._save_server_side(app, session, response)
+
+    def _save_server_side(self, app: Flask, session: ServerSession, response: Response) -> None:
+        now = utcnow()
+        user_id = _user_id(session)
+        if session.rotate or session.session_id is None:
+            new_id = secrets.token_urlsafe(32)
+            idle, absolute = self._limits(app)
+            with _store() as store:
+                if session.session_id is not None:
+                    store.execute(delete(UserSession).where(UserSession.id_hash == hash_session_id(session.session_id)))
+                # Sweep sessions nobody will present again, so the table holds only live ones.
+                store.execute(
+                    delete(UserSession).where(
+                        or_(UserSession.last_seen_at < now - idle, UserSession.created_at < now - absolute)
+                    )
+                )
+                store.add(
+                    UserSession(
+                        id_hash=hash_session_id(new_id),
+                        user_id=user_id,
+                        data=_serializer.dumps(dict(session)),
+                        created_at=now,
+                        last_seen_at=now,
+                    )
+                )
+            session.session_id = new_id
+            session.rotate = False
+            self._set_cookie(app, response, new_id)
+            return
+        values: dict[str, Any] = {}
+        if session.modified:
+            values = {"data": _serializer.dumps(dict(session)), "user_id": user_id, "last_seen_at": now}
+        elif session.last_seen_at is None or now - session.last_seen_at >= TOUCH_INTERVAL:
+            values = {"last_seen_at": now}
+        if values:
+            with _store() as store:
+                store.execute(
+                    update(UserSession).where(UserSession.id_hash == hash_session_id(session.session_id)).values(values)
+                )
+
+    def _delete(self, session_id: str) -> None:
+        with _store() as store:
+            store.execute(delete(UserSession).where(UserSession.id_hash == hash_session_id(session_id)))
+
+    def _set_cookie(self, app: Flask, response: Response, value: str) -> None:
+        response.set_cookie(
+            self.get_cookie_name(app),
+            value,
+            domain=self.get_cookie_domain(app),
+            path=self.get_cookie_path(app),
+            secure=self.get_cookie_secure(app),
+            httponly=self.get_cookie_httponly(app),
+            samesite=self.get_cookie_samesite(app),
+            partitioned=self.get_cookie_partitioned(app),
+        )
+        response.vary.add("Cookie")
+
+    def _delete_cookie(self, app: Flask, response: Response) -> None:
+        response.delete_cookie(
+            self.get_cookie_name(app),
+            domain=self.get_cookie_domain(app),
+            path=self.get_cookie_path(app),
+            secure=self.get_cookie_secure(app),
+            httponly=self.get_cookie_httponly(app),
+            samesite=self.get_cookie_samesite(app),
+            partitioned=self.get_cookie_partitioned(app),
+        )
+        response.vary.add("Cookie")
+
+
+def _user_id(session: ServerSession) -> int | None:
+    raw = dict.get(session, "_user_id")
+    try:
+        return int(raw) if raw is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def delete_user_sessions(user_id: int) -> int:
+    """End every session of this user, in the caller's transaction (db.session): disable, MFA reset."""
+    result = db.session.execute(delete(UserSession).where(UserSession.user_id == user_id))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def count_user_sessions(user_id: int) -> int:
+    return len(db.session.scalars(select(UserSession.id_hash).where(UserSession.user_id == user_id)).all())

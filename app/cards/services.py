@@ -1,0 +1,205 @@
+"""Verify a scanned card: the token's signature and expiry, then the live registry, which always wins (SPEC §4)."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.audit import service as audit
+from app.cards import keyring, tokens
+from app.cards.tokens import Reason, TokenError
+from app.extensions import db
+from app.home.services import data_as_of
+from app.immunity import CardStatus
+from app.lookup.services import PersonResult, person_result
+from app.models import Card, Person
+
+VALID = "valid"
+# Token and card are good, but the person's record is not current (departed, accreditation ended, ...).
+NOT_CURRENT = "unverified"
+# The signature may be fine but the registry could not be asked: amber, never green (T23).
+REGISTRY_UNAVAILABLE = "registry_unavailable"
+_REGISTRY_DOWN = (OperationalError, PoolTimeoutError)
+
+
+class Check(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    NOT_CHECKED = "not_checked"
+
+
+# Which step each token failure is a failure of; the later steps were not reached.
+_SIGNATURE_FAILURES = frozenset(
+    {Reason.BAD_SIGNATURE, Reason.UNKNOWN_KEY, Reason.KEY_WITHDRAWN, Reason.MALFORMED, Reason.NOT_ENVOY}
+)
+
+
+@dataclass(frozen=True)
+class CardCheck:
+    """What a scan showed: the outcome code, each step's result, and the person when the registry knows the card.
+
+    `outcome` is "valid", "unverified" (card fine, person's record not current), a `Reason` code, or
+    "registry_unavailable". The person is given only when the registry found the card; a failed token
+    never shows registry data.
+    """
+
+    outcome: str
+    reason: Reason | None
+    card_number: str | None
+    person: PersonResult | None
+    signature: Check
+    expiry: Check
+    registry: Check
+    checked_at: datetime
+    data_as_of: datetime | None = None
+    replaced_on: datetime | None = None
+
+    @property
+    def verified(self) -> bool:
+        return self.outcome == VALID
+
+    @property
+    def tone(self) -> str:
+        """verified (green), stop (red: do not rely) or unchecked (amber: status not known)."""
+        if self.outcome == VALID:
+            return "verified"
+        if self.outcome == REGISTRY_UNAVAILABLE:
+            return "unchecked"
+        return "stop"
+
+
+def verify_card_token(raw: str, now: datetime) -> CardCheck:
+    """Check what a scanner read (a bare token or our BASE_URL/v/<token> URL), audit it and return the result.
+
+    Order: extract, signature and claims (app.cards.tokens), then the registry by card number: unknown →
+    not_in_registry; revoked or lost → revoked; printed before the card's min_valid_iat → superseded; then
+    the person's own status, which makes the verdict `unverified`. Every scan is audited as `card.verify`
+    with the card number when known, never the token. Commits once.
+    """
+    check, record_ids, detail = _check(raw, now)
+    audit.record(
+        "card.verify",
+        check.outcome,
+        query=check.card_number,
+        record_ids=record_ids,
+        detail=detail,
+    )
+    db.session.commit()
+    return check
+
+
+def _check(raw: str, now: datetime) -> tuple[CardCheck, list[str], dict[str, object]]:
+    now = now.astimezone(UTC)
+    try:
+        token = tokens.extract(raw, current_app.config["BASE_URL"])
+        ring = keyring.load_ring()
+        verified = tokens.verify(token, ring, now)
+    except TokenError as error:
+        return _token_failure(error.reason, now), [], {"detail": error.detail}
+    except _REGISTRY_DOWN:
+        db.session.rollback()
+        return _unavailable(None, now, Check.NOT_CHECKED), [], {}
+
+    detail: dict[str, object] = {"kid": verified.kid, "iat": int(verified.issued_at.timestamp())}
+    number = verified.card_number
+    try:
+        card = db.session.scalar(
+            select(Card)
+            .where(Card.card_number == number)
+            .options(
+                joinedload(Card.person).options(
+                    joinedload(Person.mission), joinedload(Person.principal), selectinload(Person.cards)
+                )
+            )
+        )
+    except _REGISTRY_DOWN:
+        db.session.rollback()
+        return _unavailable(number, now, Check.PASSED), [f"card:{number}"], detail
+
+    if card is None:
+        check = _registry_result(number, now, Reason.NOT_IN_REGISTRY, str(Reason.NOT_IN_REGISTRY), None, None)
+        return check, [f"card:{number}"], detail
+
+    record_ids = [f"card:{number}", f"person:{card.person_id}"]
+    today = now.date()
+    reason: Reason | None = None
+    extra: tuple[str, ...] = ()
+    replaced_on = None
+    if card.status in (CardStatus.REVOKED, CardStatus.LOST):
+        reason = Reason.REVOKED
+    elif card.min_valid_iat is not None and verified.issued_at < _whole_seconds(card.min_valid_iat):
+        reason = Reason.SUPERSEDED
+        replaced_on = card.min_valid_iat
+        extra = (
+            f"This print of card {number} was replaced by a newer print on "
+            f"{card.min_valid_iat:%Y-%m-%d}: the card shown may be lost or stolen",
+        )
+    person = person_result(card.person, card, today, extra)
+    if reason is not None:
+        outcome = str(reason)
+    elif person.problems:
+        outcome = NOT_CURRENT
+    else:
+        outcome = VALID
+    return _registry_result(number, now, reason, outcome, person, replaced_on), record_ids, detail
+
+
+def _registry_result(
+    number: str,
+    now: datetime,
+    reason: Reason | None,
+    outcome: str,
+    person: PersonResult | None,
+    replaced_on: datetime | None,
+) -> CardCheck:
+    """A token that passed signature and expiry, judged by the registry."""
+    return CardCheck(
+        outcome=outcome,
+        reason=reason,
+        card_number=number,
+        person=person,
+        signature=Check.PASSED,
+        expiry=Check.PASSED,
+        registry=Check.PASSED if outcome == VALID else Check.FAILED,
+        checked_at=now,
+        data_as_of=data_as_of(),
+        replaced_on=replaced_on,
+    )
+
+
+def _token_failure(reason: Reason, now: datetime) -> CardCheck:
+    signature = Check.FAILED if reason in _SIGNATURE_FAILURES else Check.PASSED
+    expiry = Check.FAILED if reason is Reason.EXPIRED else Check.NOT_CHECKED
+    return CardCheck(
+        outcome=str(reason),
+        reason=reason,
+        card_number=None,
+        person=None,
+        signature=signature,
+        expiry=expiry,
+        registry=Check.NOT_CHECKED,
+        checked_at=now,
+    )
+
+
+def _unavailable(card_number: str | None, now: datetime, signature: Check) -> CardCheck:
+    return CardCheck(
+        outcome=REGISTRY_UNAVAILABLE,
+        reason=None,
+        card_number=card_number,
+        person=None,
+        signature=signature,
+        expiry=signature,
+        registry=Check.FAILED,
+        checked_at=now,
+    )
+
+
+def _whole_seconds(moment: datetime) -> datetime:
+    """Token times are whole seconds; a reprint at 12:00:00.4 must still accept a print stamped 12:00:00."""
+    return moment.replace(microsecond=0)

@@ -1,0 +1,221 @@
+"""Card pages: the QR verification result (/v), the public key set, and card administration (/admin/cards)."""
+
+from datetime import UTC, date, datetime
+
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from markupsafe import Markup
+
+from app.auth.access import public, recent_sign_in_required, roles_required
+from app.cards import admin, keyring, redact, services, tokens, wording
+from app.extensions import db
+from app.htmx import render
+from app.lookup.services import BORDER_COLOURS
+from app.ratelimits import lookup_limits
+
+bp = Blueprint("cards", __name__)
+# The token is in the /v/ path by design, so whoever serves this blueprint must keep it out of the logs.
+bp.record_once(lambda state: redact.install(state.app))
+
+VERIFY_ROLES = ("officer", "dispatcher", "reviewer", "admin")
+ADMIN_ROLES = ("admin",)
+# A scan that could not even be read is bad input; every other outcome is a result to show (200).
+_BAD_INPUT = {tokens.Reason.MALFORMED, tokens.Reason.NOT_ENVOY}
+TONE_ICONS = {"verified": "go", "stop": "stop", "unchecked": "ask"}
+TONE_WORDS = {"verified": "Verified", "stop": "Do not rely on this card", "unchecked": "Not checked"}
+ACTIONS = (
+    ("reprint", "Reprint", "A new print with the same number; every older print stops verifying (superseded)."),
+    ("lost", "Mark lost", "Every print stops verifying (revoked) until the card is reprinted."),
+    ("revoke", "Revoke", "For good: every print stops verifying. Issue a new card if the person needs one."),
+)
+CONTENT_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
+
+
+@bp.get("/v/<token>")
+@roles_required(*VERIFY_ROLES)
+@lookup_limits
+def verify(token: str) -> Response:
+    """The page a card's QR opens: the signature, expiry and registry checks and the verdict."""
+    return _result(services.verify_card_token(token, datetime.now(UTC)))
+
+
+@bp.post("/v")
+@roles_required(*VERIFY_ROLES)
+@lookup_limits
+def verify_scanned() -> Response:
+    """What the officer page's scanner read (a URL or a bare token): the same result, as fragment or page."""
+    return _result(services.verify_card_token(request.form.get("scanned", ""), datetime.now(UTC)))
+
+
+@bp.get("/.well-known/jwks.json")
+@public
+def jwks() -> Response:
+    """The public keys that verify card tokens now, for offline verifiers. Public; never private parts."""
+    return jsonify(keyring.jwks(datetime.now(UTC)))
+
+
+@bp.get("/admin/cards")
+@roles_required(*ADMIN_ROLES)
+def admin_search() -> Response | str:
+    q = request.args.get("q")
+    if q is None:
+        return render_template("cards/admin_search.html", persons=None, q="")
+    try:
+        persons = admin.search(q)
+    except admin.CardAdminError as error:
+        return Response(render_template("cards/admin_search.html", persons=None, q=q, error=str(error)), 422)
+    return render_template("cards/admin_search.html", persons=persons, q=q)
+
+
+@bp.get("/admin/cards/person/<person_id>")
+@roles_required(*ADMIN_ROLES)
+def admin_person(person_id: str) -> Response:
+    return _person_page(person_id)
+
+
+@bp.post("/admin/cards/person/<person_id>")
+@roles_required(*ADMIN_ROLES)
+@recent_sign_in_required
+def admin_issue(person_id: str) -> Response:
+    raw = request.form.get("expires_on", "")
+    try:
+        expires_on = date.fromisoformat(raw)
+    except ValueError:
+        return _person_page(person_id, error="Enter the expiry date as YYYY-MM-DD", expires_on=raw, status=422)
+    try:
+        card = admin.issue_card(person_id, expires_on, datetime.now(UTC))
+    except admin.NotFound:
+        abort(404)
+    except admin.CardAdminError as error:
+        db.session.rollback()
+        return _person_page(person_id, error=str(error), expires_on=raw, status=422)
+    flash(f"Card {card.card_number} issued. Print it from this page.", "success")
+    return redirect(url_for("cards.admin_card", card_number=card.card_number), code=303)
+
+
+@bp.get("/admin/cards/<card_number>")
+@roles_required(*ADMIN_ROLES)
+def admin_card(card_number: str) -> Response:
+    return _card_page(card_number)
+
+
+@bp.post("/admin/cards/<card_number>/revoke")
+@roles_required(*ADMIN_ROLES)
+@recent_sign_in_required
+def admin_revoke(card_number: str) -> Response:
+    return _act(admin.revoke, card_number, "revoked")
+
+
+@bp.post("/admin/cards/<card_number>/lost")
+@roles_required(*ADMIN_ROLES)
+@recent_sign_in_required
+def admin_lost(card_number: str) -> Response:
+    return _act(admin.mark_lost, card_number, "marked lost")
+
+
+@bp.post("/admin/cards/<card_number>/reprint")
+@roles_required(*ADMIN_ROLES)
+@recent_sign_in_required
+def admin_reprint(card_number: str) -> Response:
+    return _act(admin.reprint, card_number, "reprinted: print the new QR; older prints now read superseded")
+
+
+@bp.get("/admin/cards/<card_number>/qr.<fmt>")
+@roles_required(*ADMIN_ROLES)
+def admin_qr(card_number: str, fmt: str) -> Response:
+    """The card's QR as a file to print: PNG (300 dpi) or SVG (sized in mm)."""
+    if fmt not in CONTENT_TYPES:
+        abort(404)
+    try:
+        data = admin.qr_image(card_number, fmt, datetime.now(UTC))
+    except admin.NotFound:
+        abort(404)
+    except (admin.CardAdminError, tokens.KeyRingError, ValueError) as error:
+        abort(409, description=str(error))
+    response = Response(data, mimetype=CONTENT_TYPES[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="card-{card_number}-qr.{fmt}"'
+    return response
+
+
+@bp.get("/admin/cards/<card_number>/print")
+@roles_required(*ADMIN_ROLES)
+def admin_print(card_number: str) -> str:
+    try:
+        card, svg, size = admin.print_sheet(card_number, datetime.now(UTC))
+    except admin.NotFound:
+        abort(404)
+    except (admin.CardAdminError, tokens.KeyRingError, ValueError) as error:
+        abort(409, description=str(error))
+    return render_template(
+        "cards/print.html", card=card, svg=_svg(svg), size=size, BORDER_COLOURS=BORDER_COLOURS
+    )
+
+
+def _result(check: services.CardCheck) -> Response:
+    status = 422 if check.reason in _BAD_INPUT else 200
+    return render(
+        "cards/verify.html",
+        "cards/_check.html",
+        status=status,
+        check=check,
+        OUTCOMES=wording.OUTCOMES,
+        CHECK_MARKS=wording.CHECK_MARKS,
+        CHECK_LABELS=wording.CHECK_LABELS,
+        CALL_IN=wording.CALL_IN,
+        TONE_ICONS=TONE_ICONS,
+        TONE_WORDS=TONE_WORDS,
+    )
+
+
+def _person_page(person_id: str, error: str | None = None, expires_on: str = "", status: int = 200) -> Response:
+    try:
+        person = admin.person(person_id)
+    except admin.NotFound:
+        abort(404)
+    defaults = None
+    try:
+        defaults = admin.issue_defaults(person, datetime.now(UTC).date())
+    except admin.CardAdminError as problem:
+        error = error or str(problem)
+    html = render_template(
+        "cards/admin_person.html",
+        person=person,
+        defaults=defaults,
+        error=error,
+        expires_on=expires_on,
+        BORDER_COLOURS=BORDER_COLOURS,
+    )
+    return Response(html, status)
+
+
+def _card_page(card_number: str, error: str | None = None, status: int = 200) -> Response:
+    try:
+        page = admin.card(card_number, datetime.now(UTC))
+    except admin.NotFound:
+        abort(404)
+    html = render_template(
+        "cards/admin_card.html",
+        card=page.card,
+        page=page,
+        svg=_svg(page.svg) if page.svg else None,
+        error=error,
+        ACTIONS=ACTIONS,
+        BORDER_COLOURS=BORDER_COLOURS,
+    )
+    return Response(html, status)
+
+
+def _act(action: admin.CardAction, card_number: str, done: str) -> Response:
+    try:
+        card = action(card_number, datetime.now(UTC), request.form.get("note", ""))
+    except admin.NotFound:
+        abort(404)
+    except admin.CardAdminError as error:
+        db.session.rollback()
+        return _card_page(card_number, error=str(error), status=409)
+    flash(f"Card {card.card_number} {done}.", "success")
+    return redirect(url_for("cards.admin_card", card_number=card.card_number), code=303)
+
+
+def _svg(data: bytes) -> Markup:
+    """Our own renderer's SVG (no user data in it), inlined so it prints at its true size."""
+    return Markup(data.decode("ascii"))  # noqa: S704

@@ -1,0 +1,79 @@
+"""Configuration: defaults here, overridden by the environment, then by a mapping in tests."""
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+DEV_SECRET_KEY = "dev-only-secret-key-not-for-production"
+
+DEFAULTS: dict[str, Any] = {
+    "ENVOY_ENV": "development",
+    "SECRET_KEY": DEV_SECRET_KEY,
+    "SQLALCHEMY_DATABASE_URI": None,  # set from the instance folder when not given
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    "BASE_URL": "http://127.0.0.1:8000",
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_KEY_PREFIX": "envoy",
+    "LOOKUP_RATE_PER_USER": "60/minute",
+    "LOOKUP_RATE_PER_IP": "120/minute",
+    # Per address: a whole station behind one NAT signs in at shift change (two hits each with TOTP).
+    "SIGNIN_RATE_PER_IP": "30/minute",
+    "SIGNIN_RATE_PER_EMAIL": "5/minute",
+    "TRUSTED_PROXIES": 0,  # proxy hops in front of the app whose X-Forwarded-For/-Proto are believed
+    "SESSION_IDLE_MINUTES": 30,
+    "SESSION_ABSOLUTE_HOURS": 12,
+    "SESSION_COOKIE_NAME": "__Host-envoy_session",  # __Host-: Secure, Path=/, no Domain (security bar)
+    "SESSION_COOKIE_SECURE": True,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "MFA_REQUIRED_ROLES": ("reviewer", "admin"),
+    "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the server-side session
+}
+
+# Environment variables read on top of the defaults, with the config key each one sets.
+ENVIRONMENT = {
+    "ENVOY_ENV": "ENVOY_ENV",
+    "SECRET_KEY": "SECRET_KEY",
+    "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+    "BASE_URL": "BASE_URL",
+    "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
+    "LOOKUP_RATE_PER_USER": "LOOKUP_RATE_PER_USER",
+    "LOOKUP_RATE_PER_IP": "LOOKUP_RATE_PER_IP",
+    "SIGNIN_RATE_PER_IP": "SIGNIN_RATE_PER_IP",
+    "SIGNIN_RATE_PER_EMAIL": "SIGNIN_RATE_PER_EMAIL",
+    "TRUSTED_PROXIES": "TRUSTED_PROXIES",
+    "MFA_REQUIRED_ROLES": "MFA_REQUIRED_ROLES",
+}
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or incomplete; the app refuses to start."""
+
+
+def load(overrides: Mapping[str, Any] | None, environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
+    """Merge defaults, environment and overrides, in that order."""
+    config = dict(DEFAULTS)
+    for variable, key in ENVIRONMENT.items():
+        if variable in environ:
+            config[key] = environ[variable]
+    if isinstance(config["MFA_REQUIRED_ROLES"], str):
+        config["MFA_REQUIRED_ROLES"] = tuple(r.strip() for r in config["MFA_REQUIRED_ROLES"].split(",") if r.strip())
+    config.update(overrides or {})
+    url = config["SQLALCHEMY_DATABASE_URI"]
+    if isinstance(url, str) and url.startswith("postgresql://"):
+        # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
+        config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return config
+
+
+def check_production(config: Mapping[str, Any]) -> None:
+    """Refuse to run in production with development secrets or an insecure cookie."""
+    if config["ENVOY_ENV"] != "production":
+        return
+    if not config["SECRET_KEY"] or config["SECRET_KEY"] == DEV_SECRET_KEY or len(config["SECRET_KEY"]) < 32:
+        raise ConfigError("production needs SECRET_KEY set to a random value of at least 32 characters")
+    if not config["SESSION_COOKIE_SECURE"]:
+        raise ConfigError("production needs SESSION_COOKIE_SECURE")
+    if config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
+        raise ConfigError("production needs RATELIMIT_STORAGE_URI shared by every process (redis://...)")

@@ -1,0 +1,1 @@
+"""Plate and card-number lookups for officers and dispatchers."""

@@ -1,0 +1,141 @@
+"""The officer's lookup page and the dispatcher's console: POST a query, read the verdict."""
+
+import secrets
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, redirect, request, send_file, session, url_for
+from werkzeug.wrappers import Response
+
+from app.auth.access import roles_required
+from app.htmx import render, wants_fragment
+from app.lookup import services
+from app.lookup.wording import TEMPLATE_GLOBALS
+from app.ratelimits import lookup_limits
+
+bp = Blueprint("lookup", __name__)
+
+LOOKUP_ROLES = ("officer", "dispatcher", "reviewer", "admin")
+HISTORY_SIZE = 20
+# The two screens share one flow; each has its own page and fragment.
+LAYOUTS = {
+    "officer": ("lookup/officer.html", "lookup/_outcome.html"),
+    "dispatch": ("lookup/dispatch.html", "lookup/_outcome.html"),
+}
+
+
+@bp.app_context_processor
+def _wording() -> dict[str, object]:
+    return TEMPLATE_GLOBALS
+
+
+@bp.get("/lookup")
+@roles_required(*LOOKUP_ROLES)
+def officer() -> Response:
+    return _page("officer")
+
+
+@bp.post("/lookup")
+@roles_required(*LOOKUP_ROLES)
+@lookup_limits
+def officer_post() -> Response:
+    return _submit("officer")
+
+
+@bp.get("/lookup/r/<rid>")
+@roles_required(*LOOKUP_ROLES)
+@lookup_limits
+def officer_result(rid: str) -> Response:
+    return _replay("officer", rid)
+
+
+@bp.get("/dispatch")
+@roles_required(*LOOKUP_ROLES)
+def dispatch() -> Response:
+    return _page("dispatch")
+
+
+@bp.post("/dispatch")
+@roles_required(*LOOKUP_ROLES)
+@lookup_limits
+def dispatch_post() -> Response:
+    return _submit("dispatch")
+
+
+@bp.get("/dispatch/r/<rid>")
+@roles_required(*LOOKUP_ROLES)
+@lookup_limits
+def dispatch_result(rid: str) -> Response:
+    return _replay("dispatch", rid)
+
+
+@bp.get("/photos/<person_id>")
+@roles_required(*LOOKUP_ROLES)
+def photo(person_id: str) -> Response:
+    """A person's photo from the instance folder; never cached (registry data)."""
+    name = services.photo_file(person_id)
+    if name is None:
+        abort(404)
+    folder = (Path(current_app.instance_path) / "photos").resolve()
+    path = (folder / name).resolve()
+    if folder not in path.parents or not path.is_file():
+        abort(404)
+    return send_file(path, max_age=0)
+
+
+def _page(layout: str, **context: object) -> Response:
+    page, fragment = LAYOUTS[layout]
+    return render(page, fragment, layout=layout, history=_history(), is_fragment=wants_fragment(), **context)
+
+
+def _submit(layout: str) -> Response:
+    """Run the lookup; without JavaScript, redirect so reload and back never re-post the form."""
+    raw = request.form.get("q", "")
+    kind = request.form.get("kind", "auto")
+    if kind not in ("auto", "plate", "card"):
+        kind = "auto"
+    try:
+        result = services.lookup(raw, kind)  # type: ignore[arg-type]
+    except services.LookupInputError as error:
+        return _page(layout, error=str(error), q=raw, kind=kind, status=422)
+    rid = _remember(result)
+    url = url_for(f"lookup.{layout}_result", rid=rid)
+    if not wants_fragment():
+        return redirect(url, code=303)
+    response = _page(layout, result=result, q=result.query, kind=kind, rid=rid)
+    response.headers["HX-Push-Url"] = url
+    return response
+
+
+def _replay(layout: str, rid: str) -> Response:
+    """Show a result of this session again, looked up afresh (the registry may have changed)."""
+    entry = next((e for e in _history() if e["rid"] == rid), None)
+    if entry is None:
+        abort(404, description="This result is no longer available in your session. Look it up again.")
+    result = services.lookup(entry["query"], entry["kind"])
+    return _page(layout, result=result, q=result.query, kind=entry["kind"], rid=rid)
+
+
+def _history() -> list[dict[str, str]]:
+    return list(session.get("lookups", []))
+
+
+def _remember(result: services.LookupResult) -> str:
+    rid = secrets.token_urlsafe(9)
+    entry = {
+        "rid": rid,
+        "kind": result.kind,
+        "query": result.query,
+        "at": datetime.now(UTC).strftime("%H:%M"),
+        "summary": _summary(result),
+    }
+    session["lookups"] = [entry, *_history()][:HISTORY_SIZE]
+    return rid
+
+
+def _summary(result: services.LookupResult) -> str:
+    if not result.found:
+        return "no record"
+    if not result.persons:
+        return "official car, no person"
+    return ", ".join(str(p.level) for p in result.persons)

@@ -1,0 +1,77 @@
+"""Accounts: agencies, their users and the users' server-side sessions (SPEC §6)."""
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import orm
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.auth.roles import Role
+from app.models.base import Model, UTCDateTime, code_enum, utcnow
+
+
+class Agency(Model):
+    __tablename__ = "agencies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    users: Mapped[list["User"]] = orm.relationship(back_populates="agency")
+
+
+class User(UserMixin, Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Always stored lower-cased (accounts.normalise_email), so the unique index is case-insensitive in effect.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(code_enum(Role, "user_role"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    is_disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Times (ISO 8601, UTC) of the latest failed sign-ins, newest last, at most the lockout threshold:
+    # enough to apply "5 failures within 15 minutes" as a true sliding window (CJIS AC-7).
+    recent_failures: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Set when the account locks; only an administrator clears it (CJIS AC-7: no automatic unlock).
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Base32 TOTP secret; None until the user has enrolled an authenticator app.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # The last TOTP time step accepted, so no code can be used twice (ASVS 6.5.1).
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    agency: Mapped[Agency] = orm.relationship(back_populates="users")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses to sign in an inactive user
+        return not self.is_disabled
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_at is not None
+
+    @property
+    def has_totp(self) -> bool:
+        return self.totp_secret is not None
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role}>"
+
+
+class UserSession(Model):
+    """A server-side session; the cookie holds a random id, the table only its SHA-256."""
+
+    __tablename__ = "user_sessions"
+
+    # sha256 of the cookie's session id: reading this table gives no usable cookie.
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # Deliberately not a foreign key: the check would lock the users row from the session store's own
+    # connection while the request's transaction holds users, which can deadlock behind a queued
+    # ALTER or TRUNCATE on PostgreSQL. Users are never deleted, only disabled.
+    user_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    data: Mapped[str] = mapped_column(Text, default="{}")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -1,0 +1,1 @@
+"""The registry's command line: import, export and demo data."""

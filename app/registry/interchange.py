@@ -1,0 +1,197 @@
+"""Registry interchange (SPEC §2): import a folder of four CSV files all or nothing, and export one.
+
+The folder is the whole registry: an import makes the tables match it, adding, changing and
+removing rows matched on their ids, in one transaction. Rows that already match are not written,
+so re-importing the same folder changes nothing, and a RegistryLoad is recorded only when
+something changed. Photos are copied into `<instance>/photos/` under content-addressed names.
+"""
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy import Connection, func, select
+from sqlalchemy.exc import DBAPIError
+
+from app.extensions import db
+from app.models import RegistryLoad
+from app.models.base import utcnow
+from app.registry import photos
+from app.registry.columns import FILES, PERSONS, FileSpec
+from app.registry.counts import LoadCounts
+from app.registry.reading import Folder, read_folder
+from app.registry.sync import Plan, apply, blocked_deletes, plan
+
+MAX_PROBLEMS = 200
+
+__all__ = ["ExportFailed", "ImportFailed", "LoadCounts", "export_folder", "import_folder", "registry_counts"]
+
+
+class ImportFailed(Exception):
+    """The folder was rejected and nothing changed; each problem reads `FILE:LINE: message`."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(f"{len(problems)} problem(s)")
+        self.problems = problems
+
+
+class ExportFailed(Exception):
+    """The registry could not be exported; the message is for the operator."""
+
+
+def _capped(problems: list[str]) -> list[str]:
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    return [*problems[:MAX_PROBLEMS], f"… and {len(problems) - MAX_PROBLEMS} more"]
+
+
+def _store_photo_names(folder: Folder) -> None:
+    """Replace each photo_file path of the folder with the name its copy gets in the instance folder."""
+    for person_id, row in folder.rows(PERSONS).items():
+        source = folder.photos.get(person_id)
+        row.values["photo_file"] = source.stored_name(person_id) if source else None
+
+
+def _install_photos(folder: Folder, instance_path: Path) -> list[str]:
+    written: list[str] = []
+    try:
+        for person_id, source in folder.photos.items():
+            name = source.stored_name(person_id)
+            if photos.install(instance_path, source, name):
+                written.append(name)
+    except BaseException:
+        photos.remove(instance_path, written)
+        raise
+    return written
+
+
+def _counts(folder: Folder) -> LoadCounts:
+    return LoadCounts(*(len(folder.rows(spec)) for spec in FILES))
+
+
+def import_folder(folder: Path, instance_path: Path, progress: bool = False) -> LoadCounts:
+    """Make the registry match the folder, all or nothing; returns how many rows of each kind it now holds.
+
+    Raises ImportFailed with every problem found (capped at MAX_PROBLEMS); the database and the
+    photos are then as they were.
+    """
+    checked, problems = read_folder(folder, progress)
+    if problems:
+        raise ImportFailed(_capped(problems.sorted()))
+    _store_photo_names(checked)
+    counts = _counts(checked)
+    now = utcnow()
+    try:
+        changes = plan(checked, now)
+        blocked = blocked_deletes(changes)
+    except BaseException:
+        db.session.rollback()
+        raise
+    if blocked:
+        db.session.rollback()
+        raise ImportFailed(_capped(blocked.sorted()))
+    written = _install_photos(checked, instance_path)
+    try:
+        if changes.changes:
+            apply(changes, progress)
+            db.session.add(RegistryLoad(loaded_at=now, source=_source_name(folder), **vars(counts)))
+        db.session.commit()
+    except DBAPIError as error:
+        db.session.rollback()
+        photos.remove(instance_path, written)
+        first_line = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
+        raise ImportFailed([f"the database refused the import: {first_line}"]) from error
+    except BaseException:
+        db.session.rollback()
+        photos.remove(instance_path, written)
+        raise
+    photos.remove(instance_path, _unreferenced(changes))
+    if progress:
+        _echo_summary(changes)
+    return counts
+
+
+def _source_name(folder: Path) -> str:
+    resolved = folder.resolve()
+    return (resolved.name or str(resolved))[:200]
+
+
+def _unreferenced(changes: Plan) -> list[str]:
+    still_used = {p["photo_file"] for p in changes[PERSONS].inserts + changes[PERSONS].updates}
+    return [name for name in changes[PERSONS].replaced_photos if name not in still_used]
+
+
+def _echo_summary(changes: Plan) -> None:
+    if not changes.changes:
+        click.echo("no changes: the registry already matches the folder")
+        return
+    for spec in FILES:
+        click.echo(changes[spec].summary())
+
+
+def _rows(connection: Connection, spec: FileSpec) -> list[dict[str, Any]]:
+    attributes = [c.attribute for c in spec.columns]
+    statement = select(*(getattr(spec.model, a) for a in attributes))
+    rows = [dict(row) for row in connection.execute(statement).mappings()]
+    # Sorted here, not by the database: collations differ between SQLite and PostgreSQL.
+    return sorted(rows, key=lambda row: row[spec.key_attribute])
+
+
+def _write_csv(path: Path, spec: FileSpec, rows: list[dict[str, Any]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(spec.header)
+        for row in rows:
+            writer.writerow([column.format(row[column.attribute]) for column in spec.columns])
+
+
+def export_folder(folder: Path, instance_path: Path) -> LoadCounts:
+    """Write the registry as an interchange folder (the four CSV files and photos/) that imports back exactly.
+
+    The folder must be new or empty: an export holds personal data, and a stale file left from
+    an earlier one would be taken for part of this one. Raises ExportFailed and writes nothing
+    when the folder is not empty or a photo is missing from the instance folder.
+    """
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise ExportFailed(f"{folder} is not an empty folder; export into a new or empty one")
+    with db.engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            # One snapshot for the four reads, so a concurrent import cannot split the export.
+            connection = connection.execution_options(isolation_level="REPEATABLE READ")
+        with connection.begin():
+            data = {spec.name: _rows(connection, spec) for spec in FILES}
+    pictures: list[tuple[Path, str]] = []
+    missing: list[str] = []
+    for person in data[PERSONS.name]:
+        stored = person["photo_file"]
+        if not stored:
+            continue
+        try:
+            source = photos.instance_file(instance_path, stored)
+        except ValueError:
+            source = None
+        if source is None or not source.is_file():
+            missing.append(f"{person['id']} ({stored})")
+            continue
+        exported = photos.exported_name(person["id"], stored)
+        pictures.append((source, exported))
+        person["photo_file"] = exported
+    if missing:
+        raise ExportFailed(f"photo missing from the instance folder for person(s): {', '.join(missing[:20])}")
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for spec in FILES:
+        _write_csv(folder / spec.name, spec, data[spec.name])
+    if pictures:
+        (folder / photos.PHOTO_DIR).mkdir(mode=0o700)
+        for source, exported in pictures:
+            (folder / exported).write_bytes(source.read_bytes())
+    return LoadCounts(*(len(data[spec.name]) for spec in FILES))
+
+
+def registry_counts() -> LoadCounts:
+    """How many rows each registry table holds now."""
+    return LoadCounts(
+        *(db.session.scalar(select(func.count()).select_from(spec.model)) or 0 for spec in FILES)
+    )
+

@@ -1,0 +1,101 @@
+"""Registry photos: checked on the way in, kept in the instance folder under content-addressed names."""
+
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from app.registry.columns import BadValue, shown
+
+PHOTO_DIR = "photos"
+MAX_BYTES = 5 * 1024 * 1024
+# Security bar 5.2.1–5.2.2: the name is not trusted; the first bytes must say the same thing.
+_KIND_BY_SUFFIX = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG"}
+_MAGIC = {"JPEG": b"\xff\xd8\xff", "PNG": b"\x89PNG\r\n\x1a\n"}
+_STORED_SUFFIX = {"JPEG": ".jpg", "PNG": ".png"}
+_DRIVE = re.compile(r"[A-Za-z]:")
+# Any plain file name in photos/; the import writes photos/<person_id>-<16 hex><suffix>.
+_STORED_NAME = re.compile(r"photos/[A-Za-z0-9][A-Za-z0-9._-]*\.(jpg|jpeg|png)")
+
+
+@dataclass(frozen=True)
+class PhotoSource:
+    """A checked photo in an interchange folder."""
+
+    path: Path
+    kind: str  # "JPEG" or "PNG"
+    digest: str  # SHA-256, hex
+
+    def stored_name(self, person_id: str) -> str:
+        """The instance-relative name; it changes whenever the content does, so a copy never overwrites one in use."""
+        return f"{PHOTO_DIR}/{person_id}-{self.digest[:16]}{_STORED_SUFFIX[self.kind]}"
+
+
+def check_source(folder: Path, relative: str) -> PhotoSource:
+    """Check a `photo_file` value: a relative path to a JPEG or PNG inside the folder, nothing else."""
+    quoted = f"photo_file '{shown(relative)}'"
+    if "\\" in relative:
+        raise BadValue(f"{quoted} must use '/' between folder names")
+    pure = PurePosixPath(relative)
+    if pure.is_absolute() or _DRIVE.match(relative):
+        raise BadValue(f"{quoted} must be a path relative to the registry folder")
+    if ".." in pure.parts:
+        raise BadValue(f"{quoted} must not leave the registry folder ('..')")
+    path = folder / pure
+    # A symbolic link may still point outside the folder.
+    if not path.resolve().is_relative_to(folder.resolve()):
+        raise BadValue(f"{quoted} must not leave the registry folder (symbolic link)")
+    if not path.is_file():
+        raise BadValue(f"{quoted} not found in the registry folder")
+    expected = _KIND_BY_SUFFIX.get(pure.suffix.lower())
+    if expected is None:
+        raise BadValue(f"{quoted} must be a .jpg, .jpeg or .png file")
+    if path.stat().st_size > MAX_BYTES:
+        raise BadValue(f"{quoted} is larger than {MAX_BYTES // (1024 * 1024)} MB")
+    content = path.read_bytes()
+    if not content.startswith(_MAGIC[expected]):
+        raise BadValue(f"{quoted} is not a {expected} image")
+    return PhotoSource(path, expected, hashlib.sha256(content).hexdigest())
+
+
+def instance_file(instance_path: Path, stored_name: str) -> Path:
+    """The file behind a stored name; refuses any name the registry would not have written."""
+    if not _STORED_NAME.fullmatch(stored_name):
+        raise ValueError(f"not a registry photo name: {stored_name!r}")
+    return instance_path / stored_name
+
+
+def install(instance_path: Path, source: PhotoSource, stored_name: str) -> bool:
+    """Copy a photo into the instance folder unless it is already there; True when a file was written."""
+    target = instance_file(instance_path, stored_name)
+    if target.is_file():
+        return False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Write then rename, so a reader never sees half a photo.
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+    try:
+        with os.fdopen(handle, "wb") as out, source.path.open("rb") as src:
+            shutil.copyfileobj(src, out)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return True
+
+
+def remove(instance_path: Path, stored_names: Iterable[str]) -> None:
+    """Delete photos the registry no longer refers to; a name it did not write is left alone."""
+    for name in stored_names:
+        try:
+            instance_file(instance_path, name).unlink(missing_ok=True)
+        except ValueError:
+            continue
+
+
+def exported_name(person_id: str, stored_name: str) -> str:
+    """The folder-relative name an export gives a person's photo."""
+    return f"{PHOTO_DIR}/{person_id}{PurePosixPath(stored_name).suffix}"

@@ -1,0 +1,74 @@
+"""`flask registry seed-demo`: replace the registry with synthetic, clearly fictitious demo data.
+
+Countries and organisations are real (the rules read real nationalities); people are not: every
+surname starts with "Demo-". The guaranteed records each officer journey uses are in DEMO_CASES.
+"""
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+
+from app.extensions import db
+from app.models import Card, Mission, Person, RegistryLoad, Vehicle
+from app.models.base import Model, utcnow
+from app.registry.counts import LoadCounts
+from app.registry.demo.cases import DEMO_CASES, DEMO_LEVELS
+from app.registry.demo.generator import generate
+
+__all__ = ["DEFAULT_PERSONS", "DEFAULT_SEED", "DEMO_CASES", "DEMO_LEVELS", "registry_is_empty", "seed_demo"]
+
+DEFAULT_PERSONS = 55_000
+DEFAULT_SEED = 2026
+CHUNK = 5_000
+
+
+def registry_is_empty() -> bool:
+    """True when the registry holds no mission and no person."""
+    return (
+        db.session.scalar(select(Mission.id).limit(1)) is None
+        and db.session.scalar(select(Person.id).limit(1)) is None
+    )
+
+
+def _insert(model: type[Model], rows: Sequence[dict[str, Any]]) -> None:
+    # render_nulls keeps every row's parameters the same shape; without it each change in which
+    # values are None starts a new statement (tens of thousands of round trips on PostgreSQL).
+    statement = insert(model).execution_options(render_nulls=True)
+    for start in range(0, len(rows), CHUNK):
+        db.session.execute(statement, rows[start : start + CHUNK])
+
+
+def seed_demo(persons: int, seed: int, today: date | None = None) -> LoadCounts:
+    """Replace every mission, person, card and vehicle with a demo registry, in one transaction.
+
+    `persons` people (at least the demo cases' eleven), about one mission per 32 persons and
+    0.22 vehicles per person, the same rows for the same (persons, seed, today); expiries and
+    departures are relative to `today`. Records a RegistryLoad "demo seed <seed>".
+    """
+    today = today or date.today()
+    rows = generate(persons, seed, today, utcnow())
+    try:
+        # Children before parents; persons in one statement, so their self-reference is checked at its end.
+        for model in (Vehicle, Card, Person, Mission):
+            db.session.execute(delete(model))
+        _insert(Mission, rows.missions)
+        _insert(Person, rows.persons)
+        _insert(Card, rows.cards)
+        _insert(Vehicle, rows.vehicles)
+        counts = LoadCounts(len(rows.missions), len(rows.persons), len(rows.cards), len(rows.vehicles))
+        db.session.add(
+            RegistryLoad(
+                source=f"demo seed {seed}",
+                missions=counts.missions,
+                persons=counts.persons,
+                cards=counts.cards,
+                vehicles=counts.vehicles,
+            )
+        )
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return counts

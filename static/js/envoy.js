@@ -1,0 +1,33 @@
+// Envoy's own script: the theme toggle and the CSRF header for htmx. No inline script anywhere (CSP).
+(function () {
+  "use strict";
+  var root = document.documentElement;
+  var saved = null;
+  try { saved = localStorage.getItem("envoy-theme"); } catch (e) { /* storage may be blocked */ }
+  if (saved === "dark" || saved === "light") { root.setAttribute("data-theme", saved); }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-theme-toggle]");
+    if (!button) { return; }
+    var dark = root.getAttribute("data-theme") === "dark" ||
+      (!root.getAttribute("data-theme") && window.matchMedia("(prefers-color-scheme: dark)").matches);
+    var next = dark ? "light" : "dark";
+    root.setAttribute("data-theme", next);
+    try { localStorage.setItem("envoy-theme", next); } catch (e) { /* ignore */ }
+  });
+
+  // Dispatch console: Escape in the query field clears it; focus stays there for the next search.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") { return; }
+    var field = event.target.closest && event.target.closest("[data-console-form] #q");
+    if (!field) { return; }
+    event.preventDefault();
+    field.value = "";
+    field.focus();
+  });
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (meta) { event.detail.headers["X-CSRFToken"] = meta.getAttribute("content"); }
+  });
+}());

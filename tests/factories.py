@@ -1,0 +1,312 @@
+"""Plain factory functions: registry rows added to db.session, and interchange folders written to disk."""
+
+import csv
+import itertools
+from collections.abc import Iterable, Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pyotp
+from flask import current_app
+from sqlalchemy import select
+
+from app.auth.passwords import hash_password
+from app.auth.roles import Role, mfa_required
+from app.extensions import db
+from app.immunity.codes import (
+    CardIssuer,
+    CardStatus,
+    CardType,
+    Category,
+    MissionKind,
+    PersonStatus,
+    Relationship,
+    VehicleStatus,
+)
+from app.models import Agency, Card, Mission, Person, User, Vehicle
+from app.registry.columns import CARDS, MISSIONS, PERSONS, VEHICLES
+
+_numbers = itertools.count(1)
+
+# The first bytes are what the import checks; the rest only has to differ between two photos.
+JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 32
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+# --- ORM rows, added to db.session (the caller commits) -------------------------------------
+
+
+def make_mission(**overrides: Any) -> Mission:
+    n = next(_numbers)
+    values: dict[str, Any] = {
+        "id": f"M{n:05d}",
+        "name": f"Embassy of Testland {n}",
+        "country": "Testland",
+        "kind": MissionKind.EMBASSY,
+        "city": "Washington",
+        "state": "DC",
+        "plate_code": None,
+        "special_bilateral": False,
+    }
+    values.update(overrides)
+    mission = Mission(**values)
+    db.session.add(mission)
+    return mission
+
+
+def make_person(mission: Mission | None = None, **overrides: Any) -> Person:
+    n = next(_numbers)
+    values: dict[str, Any] = {
+        "id": f"P{n:06d}",
+        "mission": mission if mission is not None else make_mission(),
+        "full_name": f"Test Person {n}",
+        "category": Category.DIPLOMATIC_AGENT,
+        "relationship": Relationship.PRINCIPAL,
+        "status": PersonStatus.ACTIVE,
+        "nationality": "Testland",
+        "date_of_birth": date(1980, 1, 1),
+        "accredited_from": date(2024, 1, 1),
+        "accredited_until": None,
+        "us_national_or_lpr": False,
+    }
+    values.update(overrides)
+    person = Person(**values)
+    db.session.add(person)
+    return person
+
+
+def make_card(person: Person | None = None, **overrides: Any) -> Card:
+    n = next(_numbers)
+    values: dict[str, Any] = {
+        "card_number": f"C{n:07d}",
+        "person": person if person is not None else make_person(),
+        "card_type": CardType.DIPLOMATIC,
+        "issuer": CardIssuer.PROTOCOL,
+        "issued_on": date(2024, 1, 15),
+        "expires_on": date(2029, 1, 15),
+        "status": CardStatus.VALID,
+    }
+    values.update(overrides)
+    card = Card(**values)
+    db.session.add(card)
+    return card
+
+
+def make_vehicle(mission: Mission | None = None, person: Person | None = None, **overrides: Any) -> Vehicle:
+    n = next(_numbers)
+    values: dict[str, Any] = {
+        "plate": f"DTL{n % 10000:04d}",
+        "mission": mission if mission is not None else (person.mission if person is not None else make_mission()),
+        "person": person,
+        "make": "Toyota",
+        "model": "Camry",
+        "colour": "black",
+        "year": 2022,
+        "registration_expires": date(2027, 6, 30),
+        "status": VehicleStatus.ACTIVE,
+    }
+    values.update(overrides)
+    vehicle = Vehicle(**values)
+    db.session.add(vehicle)
+    return vehicle
+
+
+# --- Interchange folders (SPEC §2), as plain CSV rows ---------------------------------------
+
+
+def mission_row(**overrides: str) -> dict[str, str]:
+    row = {
+        "mission_id": "M1",
+        "name": "Embassy of Testland",
+        "country": "Testland",
+        "kind": "embassy",
+        "city": "Washington",
+        "state": "DC",
+        "plate_code": "TL",
+        "special_bilateral": "false",
+    }
+    return {**row, **overrides}
+
+
+def person_row(**overrides: str) -> dict[str, str]:
+    row = {
+        "person_id": "P1",
+        "mission_id": "M1",
+        "full_name": "Ana Testova",
+        "category": "diplomatic_agent",
+        "relationship": "principal",
+        "principal_id": "",
+        "date_of_birth": "1975-04-02",
+        "nationality": "Testland",
+        "title": "Counsellor",
+        "us_national_or_lpr": "false",
+        "status": "active",
+        "accredited_from": "2023-09-01",
+        "accredited_until": "",
+        "photo_file": "",
+    }
+    return {**row, **overrides}
+
+
+def card_row(**overrides: str) -> dict[str, str]:
+    row = {
+        "card_number": "DA100001",
+        "person_id": "P1",
+        "card_type": "diplomatic",
+        "issuer": "protocol",
+        "issued_on": "2023-09-15",
+        "expires_on": "2028-09-15",
+        "status": "valid",
+    }
+    return {**row, **overrides}
+
+
+def vehicle_row(**overrides: str) -> dict[str, str]:
+    row = {
+        "plate": "DTL0001",
+        "mission_id": "M1",
+        "person_id": "P1",
+        "make": "Toyota",
+        "model": "Camry",
+        "colour": "black",
+        "year": "2022",
+        "registration_expires": "2027-06-30",
+        "status": "active",
+    }
+    return {**row, **overrides}
+
+
+def write_csv(path: Path, header: Iterable[str], rows: Iterable[Mapping[str, str]]) -> Path:
+    """Write one CSV file with the given header; each row gives the values of those columns."""
+    columns = list(header)
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([row.get(c, "") for c in columns])
+    return path
+
+
+def write_registry_folder(
+    folder: Path,
+    missions: Iterable[Mapping[str, str]],
+    persons: Iterable[Mapping[str, str]],
+    cards: Iterable[Mapping[str, str]],
+    vehicles: Iterable[Mapping[str, str]],
+) -> Path:
+    """Write the four files of an interchange folder with their standard headers."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for spec, rows in ((MISSIONS, missions), (PERSONS, persons), (CARDS, cards), (VEHICLES, vehicles)):
+        write_csv(folder / spec.name, spec.header, rows)
+    return folder
+
+
+def small_registry_rows() -> dict[str, list[dict[str, str]]]:
+    """A small, valid registry: two missions, a family and a consul, their cards and cars.
+
+    Line numbers in the files are the list index + 2 (the header is line 1).
+    """
+    return {
+        "missions": [
+            mission_row(),
+            mission_row(
+                mission_id="M2",
+                name="Consulate General of Exampleland",
+                country="Exampleland",
+                kind="consulate",
+                city="New York",
+                state="NY",
+                plate_code="EX",
+            ),
+        ],
+        "persons": [
+            person_row(photo_file="photos/ana.jpg"),
+            person_row(
+                person_id="P2",
+                full_name="Boris Testov",
+                relationship="spouse",
+                principal_id="P1",
+                title="",
+                date_of_birth="1977-11-30",
+            ),
+            person_row(
+                person_id="P3",
+                full_name="Clara Testova",
+                relationship="child",
+                principal_id="P1",
+                title="",
+                date_of_birth="2012-05-06",
+            ),
+            person_row(
+                person_id="P4",
+                mission_id="M2",
+                full_name="Dario Exampli",
+                category="career_consular_officer",
+                nationality="Exampleland",
+                title="Consul",
+                accredited_until="2027-08-31",
+            ),
+        ],
+        "cards": [
+            card_row(),
+            card_row(card_number="DA100002", person_id="P2"),
+            card_row(card_number="CO200001", person_id="P4", card_type="consular"),
+        ],
+        "vehicles": [
+            vehicle_row(),
+            vehicle_row(plate="DTL0002", person_id="", make="Ford", model="Explorer", colour="white"),
+            vehicle_row(plate="CEX0101", mission_id="M2", person_id="P4", make="Honda", model="Accord"),
+        ],
+    }
+
+
+def write_small_registry(folder: Path, rows: dict[str, list[dict[str, str]]] | None = None) -> Path:
+    """Write `small_registry_rows()` (or the given rows) and the one photo it refers to."""
+    rows = rows if rows is not None else small_registry_rows()
+    write_registry_folder(folder, rows["missions"], rows["persons"], rows["cards"], rows["vehicles"])
+    (folder / "photos").mkdir(exist_ok=True)
+    (folder / "photos" / "ana.jpg").write_bytes(JPEG_BYTES)
+    return folder
+
+
+# --- Accounts (committed: a user must exist before a test client signs in) -----------------
+
+# Meets the password rules (15+ characters, not a common password).
+DEFAULT_PASSWORD = "lantern orbit cobalt meadow"
+
+
+def make_user(
+    role: str = "officer",
+    *,
+    email: str | None = None,
+    password: str = DEFAULT_PASSWORD,
+    agency: str = "Test Police Department",
+    totp: bool | None = None,
+    **overrides: Any,
+) -> User:
+    """A committed user in an app context. `totp` None: a TOTP secret exactly when the role must use one.
+
+    The user comes back loaded and detached from db.session, so later commits do not expire it and it stays
+    readable after the app context ends; to change it, load it again with db.session.get(User, user.id).
+    """
+    n = next(_numbers)
+    if totp is None:
+        totp = mfa_required(role, current_app.config["MFA_REQUIRED_ROLES"])
+    agency_row = db.session.scalars(select(Agency).where(Agency.name == agency)).one_or_none() or Agency(name=agency)
+    values: dict[str, Any] = {
+        "email": (email or f"{role}{n}@test.example.gov").lower(),
+        "password_hash": hash_password(password),
+        "role": Role(role),
+        "agency": agency_row,
+        "totp_secret": pyotp.random_base32() if totp else None,
+        "recent_failures": [],
+    }
+    values.update(overrides)
+    user = User(**values)
+    db.session.add(user)
+    db.session.commit()
+    db.session.refresh(user)
+    _ = user.agency.name
+    db.session.expunge(user)
+    return user

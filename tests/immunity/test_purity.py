@@ -1,0 +1,84 @@
+"""The pure domain modules import no Flask, no SQLAlchemy and no app code outside app.immunity (STYLE.md)."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+# Pure modules other engineers own; checked once they exist.
+OTHER_PURE_FILES = ("app/plates.py", "app/cards/tokens.py")
+FORBIDDEN_ROOTS = ("flask", "sqlalchemy", "flask_sqlalchemy", "werkzeug")
+
+
+def pure_files() -> list[Path]:
+    files = sorted((ROOT / "app" / "immunity").rglob("*.py"))
+    files += [ROOT / name for name in OTHER_PURE_FILES if (ROOT / name).exists()]
+    return files
+
+
+def imported_modules(source: str, package: str) -> list[str]:
+    """Absolute names of everything `source` imports, relative imports resolved against `package`."""
+    names = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = package.rsplit(".", node.level - 1)[0] if node.level else ""
+            names.append(".".join(part for part in (base, node.module) if part))
+    return names
+
+
+def impurities(source: str, package: str) -> list[str]:
+    bad = []
+    for name in imported_modules(source, package):
+        root = name.split(".")[0]
+        if root in FORBIDDEN_ROOTS or root.startswith("flask_"):
+            bad.append(name)
+        elif root == "app" and name != "app.immunity" and not name.startswith("app.immunity."):
+            bad.append(name)
+    return bad
+
+
+def package_of(path: Path) -> str:
+    return ".".join(path.parent.relative_to(ROOT).parts)
+
+
+@pytest.mark.parametrize("path", pure_files(), ids=lambda path: str(path.relative_to(ROOT)))
+def test_pure_module_imports_no_framework_or_app_code(path):
+    assert impurities(path.read_text(encoding="utf-8"), package_of(path)) == []
+
+
+def test_the_immunity_package_is_checked():
+    assert ROOT / "app" / "immunity" / "rules.py" in pure_files()
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import flask",
+        "from flask import current_app",
+        "import flask_login",
+        "from sqlalchemy.orm import Session",
+        "from app.models import Person",
+        "from app import db",
+        "from .. import extensions",
+        "from ..models.registry import Person",
+    ],
+)
+def test_the_checker_catches_an_impure_import(source):
+    assert impurities(source, "app.immunity") != []
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from app.immunity.codes import Level",
+        "from . import codes",
+        "from .codes import Level",
+        "import dataclasses",
+        "from datetime import date",
+    ],
+)
+def test_the_checker_allows_stdlib_and_the_immunity_package(source):
+    assert impurities(source, "app.immunity") == []

@@ -1,0 +1,19 @@
+"""The start page and the health check."""
+
+from flask.testing import FlaskClient
+
+
+def test_health_check_reports_the_database_ok(client: FlaskClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": "ok"}
+
+
+def test_every_response_carries_the_security_headers(client: FlaskClient) -> None:
+    response = client.get("/healthz")
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert "'unsafe-inline'" not in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")

@@ -1,0 +1,47 @@
+"""Migrations build the whole schema from nothing and match the models exactly."""
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from app.extensions import db
+from tests.conftest import TEST_DATABASE_URL, make_app
+
+
+@pytest.fixture
+def empty_database_url(tmp_path: Path) -> Iterator[str]:
+    if not TEST_DATABASE_URL.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    admin = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+    name = f"envoy_migrations_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(TEST_DATABASE_URL).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_upgrade_on_an_empty_database_leaves_no_drift(empty_database_url: str) -> None:
+    app = make_app(SQLALCHEMY_DATABASE_URI=empty_database_url)
+    runner = app.test_cli_runner()
+    upgrade = runner.invoke(args=["db", "upgrade"])
+    assert upgrade.exit_code == 0, upgrade.output
+    check = runner.invoke(args=["db", "check"])
+    with app.app_context():
+        db.engine.dispose()
+    assert check.exit_code == 0, check.output
+
+
+def test_migration_files_are_named_by_date_and_slug() -> None:
+    versions = Path(__file__).resolve().parent.parent / "migrations" / "versions"
+    names = [p.name for p in versions.glob("*.py")]
+    assert names, "no migrations found"
+    assert all(n[:8].isdigit() and "_" in n for n in names), names
+    assert os.sep not in "".join(names)

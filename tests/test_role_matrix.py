@@ -1,0 +1,153 @@
+"""The role matrix (SPEC §6, ASVS 8.2.1): every route, who may call it, and a walk over all of them.
+
+Adding a route? Add its row to MATRIX: the first test fails until you do. `params` fills the URL's
+variables; the values need not exist (a 404 for the right role is fine: it is not a 401 or 403).
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import pytest
+from flask import Flask, url_for
+from flask.testing import FlaskClient
+
+from app.extensions import db
+from app.models import User
+from tests.conftest import make_app
+from tests.factories import make_person
+
+ANONYMOUS = "anonymous"
+ROLES = ("officer", "dispatcher", "reviewer", "admin")
+WHO = (ANONYMOUS, *ROLES)
+
+EVERYONE = frozenset(WHO)
+SIGNED_IN = frozenset(ROLES)
+ADMIN = frozenset({"admin"})
+
+# A name that must never reach someone who may not see the registry.
+SEEDED_NAME = "Zebulon Quartermaine"
+
+
+@dataclass(frozen=True)
+class Row:
+    allowed: frozenset[str]
+    params: Mapping[str, object] = field(default_factory=dict)
+
+
+MATRIX: dict[str, Row] = {
+    # Home and health
+    "home.index": Row(SIGNED_IN),
+    "home.healthz": Row(EVERYONE),
+    # Sign-in (public: each page checks its own step)
+    "auth.login": Row(EVERYONE),
+    "auth.login_post": Row(EVERYONE),
+    "auth.second_factor": Row(EVERYONE),
+    "auth.second_factor_post": Row(EVERYONE),
+    "auth.enrol": Row(EVERYONE),
+    "auth.enrol_post": Row(EVERYONE),
+    "auth.logout": Row(EVERYONE),
+    "auth.confirm": Row(SIGNED_IN),
+    "auth.confirm_post": Row(SIGNED_IN),
+    # User administration
+    "admin.users": Row(ADMIN),
+    "admin.new_user": Row(ADMIN),
+    "admin.create_user": Row(ADMIN),
+    "admin.disable_user": Row(ADMIN, {"user_id": 999}),
+    "admin.unlock_user": Row(ADMIN, {"user_id": 999}),
+    "admin.reset_second_factor": Row(ADMIN, {"user_id": 999}),
+    # Audit trail
+    "audit.index": Row(ADMIN),
+    # Lookups: officer page and dispatcher console
+    "lookup.officer": Row(SIGNED_IN),
+    "lookup.officer_post": Row(SIGNED_IN),
+    "lookup.officer_result": Row(SIGNED_IN, {"rid": "unknown"}),
+    "lookup.dispatch": Row(SIGNED_IN),
+    "lookup.dispatch_post": Row(SIGNED_IN),
+    "lookup.dispatch_result": Row(SIGNED_IN, {"rid": "unknown"}),
+    "lookup.photo": Row(SIGNED_IN, {"person_id": "P404"}),
+    # Cards: the QR result for anyone signed in, the public key set for anyone, administration for admins
+    "cards.verify": Row(SIGNED_IN, {"token": "not-a-token"}),
+    "cards.verify_scanned": Row(SIGNED_IN),
+    "cards.jwks": Row(EVERYONE),
+    "cards.admin_search": Row(ADMIN),
+    "cards.admin_person": Row(ADMIN, {"person_id": "P404"}),
+    "cards.admin_issue": Row(ADMIN, {"person_id": "P404"}),
+    "cards.admin_card": Row(ADMIN, {"card_number": "X404"}),
+    "cards.admin_print": Row(ADMIN, {"card_number": "X404"}),
+    "cards.admin_qr": Row(ADMIN, {"card_number": "X404", "fmt": "png"}),
+    "cards.admin_reprint": Row(ADMIN, {"card_number": "X404"}),
+    "cards.admin_lost": Row(ADMIN, {"card_number": "X404"}),
+    "cards.admin_revoke": Row(ADMIN, {"card_number": "X404"}),
+}
+
+
+def _routes() -> list[tuple[str, str]]:
+    """(endpoint, method) for every rule of a freshly built app, static files aside."""
+    app = make_app()
+    found = set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static" or rule.endpoint.endswith(".static"):
+            continue
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            found.add((rule.endpoint, method))
+    return sorted(found)
+
+
+ROUTES = _routes()
+
+
+def test_every_route_has_exactly_one_row_in_the_matrix() -> None:
+    endpoints = {endpoint for endpoint, _method in ROUTES}
+    missing = sorted(endpoints - MATRIX.keys())
+    stale = sorted(MATRIX.keys() - endpoints)
+    assert not missing, f"routes with no row in the role matrix (deny by default): {missing}"
+    assert not stale, f"rows for routes that no longer exist: {stale}"
+
+
+def _url(app: Flask, endpoint: str) -> str:
+    row = MATRIX[endpoint]
+    with app.test_request_context():
+        return url_for(endpoint, **row.params)
+
+
+def _cases() -> list[object]:
+    cases = []
+    for endpoint, method in ROUTES:
+        if endpoint not in MATRIX:
+            continue
+        for who in WHO:
+            cases.append(pytest.param(endpoint, method, who, id=f"{endpoint}-{method}-{who}"))
+    return cases
+
+
+@pytest.fixture
+def seeded(app: Flask) -> None:
+    with app.app_context():
+        make_person(full_name=SEEDED_NAME)
+        db.session.commit()
+
+
+@pytest.mark.parametrize("endpoint, method, who", _cases())
+def test_each_route_answers_each_role_as_the_matrix_says(
+    app: Flask, client: FlaskClient, login_as: Callable[..., User], seeded: None, endpoint: str, method: str, who: str
+) -> None:
+    if who != ANONYMOUS:
+        login_as(who)
+    url = _url(app, endpoint)
+    response = client.open(url, method=method)
+    body = response.get_data(as_text=True)
+    allowed = MATRIX[endpoint].allowed
+    if who in allowed:
+        assert response.status_code not in (401, 403), f"{who} refused at {method} {url}"
+        assert not response.headers.get("Location", "").startswith("/login?next="), f"{who} sent to sign in"
+    elif who == ANONYMOUS:
+        if url.startswith("/api/"):
+            assert response.status_code == 401
+            assert response.json is not None and response.json["error"] == "unauthorized"
+        else:
+            assert response.status_code == 302
+            assert response.headers["Location"].startswith("/login")
+        assert SEEDED_NAME not in body
+    else:
+        assert response.status_code == 403, f"{who} got {response.status_code} at {method} {url}"
+        assert SEEDED_NAME not in body
