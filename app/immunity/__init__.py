@@ -14,6 +14,7 @@ from app.immunity.codes import (
 )
 from app.immunity.consular import needs_consular_notification
 from app.immunity.contacts import CONTACTS, Contact, contacts_for
+from app.immunity.driving import DrivingLevel, DrivingStatus, driving_status
 from app.immunity.facts import PersonFacts
 from app.immunity.rules import decide
 from app.immunity.status import status_problems
@@ -27,6 +28,8 @@ __all__ = [
     "CardType",
     "Category",
     "Contact",
+    "DrivingLevel",
+    "DrivingStatus",
     "Level",
     "MissionKind",
     "PersonFacts",
@@ -37,6 +40,7 @@ __all__ = [
     "VehicleStatus",
     "contacts_for",
     "decide",
+    "driving_status",
     "needs_consular_notification",
     "status_problems",
 ]

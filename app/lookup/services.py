@@ -12,8 +12,18 @@ from app import plates
 from app.audit import service as audit
 from app.extensions import db
 from app.home.services import data_as_of
-from app.immunity import CardStatus, Level, PersonFacts, Relationship, Verdict, decide, status_problems
+from app.immunity import (
+    CardStatus,
+    DrivingStatus,
+    Level,
+    PersonFacts,
+    Relationship,
+    Verdict,
+    decide,
+    status_problems,
+)
 from app.models import Card, Mission, Person, Vehicle
+from app.registry import driving
 
 Kind = Literal["plate", "card"]
 CARD_NUMBER = re.compile(r"[A-Z0-9]{4,20}")
@@ -57,6 +67,7 @@ class PersonResult:
     card: CardView | None
     problems: tuple[str, ...]
     verdict: Verdict
+    driving: DrivingStatus | None  # None: no points on the OFM driving record in the last two years
 
     @property
     def level(self) -> Level:
@@ -231,6 +242,7 @@ def person_result(person: Person, card: Card | None, today: date, extra_problems
         card=_card_view(card) if card else None,
         problems=problems,
         verdict=verdict,
+        driving=driving.statuses([person.id], today).get(person.id),
     )
 
 

@@ -47,6 +47,21 @@ CATEGORIES = {
     "none": "No immunity category",
 }
 
+# The OFM driving record (facts §4.2): (headline, what it means, tone).
+DRIVING = {
+    "clear": ("Points on the OFM driving record", "Under the review threshold of 8 points in two years.", "ask"),
+    "review": (
+        "Driving record under OFM review",
+        "8 points or more in two years: OFM reviews the record and may take administrative action.",
+        "caution",
+    ),
+    "suspended": (
+        "Driving privileges suspended by OFM",
+        "12 points or more in two years: OFM suspends all licence and driving privileges.",
+        "stop",
+    ),
+}
+
 RELATIONSHIPS = {"principal": "Principal", "spouse": "Spouse", "child": "Child", "other_family": "Family member"}
 
 TEMPLATE_GLOBALS = {
@@ -55,4 +70,5 @@ TEMPLATE_GLOBALS = {
     "LEVEL_WORDS": LEVEL_WORDS,
     "CATEGORIES": CATEGORIES,
     "RELATIONSHIPS": RELATIONSHIPS,
+    "DRIVING": DRIVING,
 }

@@ -2,6 +2,7 @@
 
 from app.models.accounts import Agency, User, UserSession
 from app.models.audit import AuditEvent
+from app.models.driving import DrivingPoints
 from app.models.keys import SigningKey
 from app.models.registry import Card, Mission, Person, RegistryLoad, Vehicle
 
@@ -9,6 +10,7 @@ __all__ = [
     "Agency",
     "AuditEvent",
     "Card",
+    "DrivingPoints",
     "Mission",
     "Person",
     "RegistryLoad",

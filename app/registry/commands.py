@@ -1,12 +1,13 @@
-"""`flask registry ...`: import and export the interchange folder, seed demo data."""
+"""`flask registry ...`: import and export the interchange folder, seed demo data, record driving points."""
 
+from datetime import date, datetime
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from app.registry import interchange, seed
+from app.registry import driving, interchange, seed
 
 registry_cli = AppGroup("registry", help="Import, export and seed the foreign-mission registry.")
 
@@ -46,3 +47,20 @@ def seed_demo_command(persons: int, seed_value: int, if_empty: bool) -> None:
         return
     counts = seed.seed_demo(persons=persons, seed=seed_value)
     click.echo(f"seeded {counts}")
+
+
+@registry_cli.command("points")
+@click.argument("person_id")
+@click.argument("points", type=int)
+@click.option("--on", "violation_on", type=click.DateTime(["%Y-%m-%d"]), required=True, help="Date of the violation.")
+@click.option("--reference", required=True, help="The citation, incident or OFM case the points come from.")
+def points_command(person_id: str, points: int, violation_on: datetime, reference: str) -> None:
+    """Add confirmed points for one violation to a person's OFM driving record (audited)."""
+    today = date.today()
+    try:
+        driving.record_points(person_id, points, violation_on.date(), reference, today)
+    except driving.DrivingRecordError as error:
+        raise click.ClickException(f"{error}; nothing was recorded") from None
+    status = driving.statuses([person_id], today).get(person_id)
+    summary = f"{status.points} points in two years: {status.level}" if status else "no points in the last two years"
+    click.echo(f"recorded {points} points for {person_id}; driving record now {summary}")

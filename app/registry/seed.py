@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 
 from app.extensions import db
-from app.models import Card, Mission, Person, RegistryLoad, Vehicle
+from app.models import Card, DrivingPoints, Mission, Person, RegistryLoad, Vehicle
 from app.models.base import Model, utcnow
 from app.registry.counts import LoadCounts
-from app.registry.demo.cases import DEMO_CASES, DEMO_LEVELS
+from app.registry.demo.cases import DEMO_CASES, DEMO_LEVELS, demo_driving_points
 from app.registry.demo.generator import generate
 
 __all__ = ["DEFAULT_PERSONS", "DEFAULT_SEED", "DEMO_CASES", "DEMO_LEVELS", "registry_is_empty", "seed_demo"]
@@ -45,18 +45,20 @@ def seed_demo(persons: int, seed: int, today: date | None = None) -> LoadCounts:
 
     `persons` people (at least the demo cases' eleven), about one mission per 32 persons and
     0.22 vehicles per person, the same rows for the same (persons, seed, today); expiries and
-    departures are relative to `today`. Records a RegistryLoad "demo seed <seed>".
+    departures are relative to `today`. The demo driving records (cases.DEMO_DRIVING) replace every
+    driving record. Records a RegistryLoad "demo seed <seed>".
     """
     today = today or date.today()
     rows = generate(persons, seed, today, utcnow())
     try:
         # Children before parents; persons in one statement, so their self-reference is checked at its end.
-        for model in (Vehicle, Card, Person, Mission):
+        for model in (DrivingPoints, Vehicle, Card, Person, Mission):
             db.session.execute(delete(model))
         _insert(Mission, rows.missions)
         _insert(Person, rows.persons)
         _insert(Card, rows.cards)
         _insert(Vehicle, rows.vehicles)
+        _insert(DrivingPoints, demo_driving_points(today, utcnow()))
         counts = LoadCounts(len(rows.missions), len(rows.persons), len(rows.cards), len(rows.vehicles))
         db.session.add(
             RegistryLoad(

@@ -53,3 +53,15 @@ def test_the_dispatch_console_has_no_serious_accessibility_violations(
     dispatcher_page.keyboard.press("Enter")
     expect(dispatcher_page.locator("#outcome article[data-verdict-level]")).to_have_count(1)
     assert serious_violations(dispatcher_page, live_server.url) == []
+
+
+def test_a_verdict_with_a_suspended_driving_record_in_dark_mode_has_no_serious_accessibility_violations(
+    signed_in_page: Page, live_server: LiveServer
+) -> None:
+    signed_in_page.emulate_media(color_scheme="dark")
+    signed_in_page.goto(f"{live_server.url}/lookup")
+    signed_in_page.fill("#q", "318WJD")
+    signed_in_page.get_by_role("button", name="Look up").click()
+    expect(signed_in_page.locator("#outcome [data-driving-status]")).to_have_attribute("data-driving-status", "suspended")
+    screenshot(signed_in_page, "officer-plate-driving-suspended-dark")
+    assert serious_violations(signed_in_page, live_server.url) == []

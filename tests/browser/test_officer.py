@@ -51,6 +51,21 @@ def test_a_brazilian_consuls_result_has_no_mandatory_notification_flag(
     expect(signed_in_page.locator("#outcome [data-consular-notification]")).to_have_count(0)
 
 
+@pytest.mark.parametrize(
+    ("query", "status", "points", "name"),
+    [("318WJD", "suspended", "13", "officer-plate-driving-suspended"), ("ZZ000003", "review", "9", "officer-card-driving-review")],
+)
+def test_a_person_with_points_on_the_driving_record_shows_the_driving_status(
+    signed_in_page: Page, live_server: LiveServer, query: str, status: str, points: str, name: str
+) -> None:
+    look_up(signed_in_page, live_server.url, "plate" if query == "318WJD" else "card", query)
+    driving = signed_in_page.locator("#outcome [data-driving-status]")
+    expect(driving).to_have_attribute("data-driving-status", status)
+    expect(driving).to_have_attribute("data-driving-points", points)
+    driving.scroll_into_view_if_needed()
+    screenshot(signed_in_page, name)
+
+
 def test_an_official_car_with_no_person_says_so(signed_in_page: Page, live_server: LiveServer) -> None:
     look_up(signed_in_page, live_server.url, "plate", "DWJ100")
     expect(signed_in_page.locator("#outcome [data-official-car]")).to_be_visible()

@@ -57,6 +57,18 @@ DEMO_LEVELS: dict[str, Level | None] = {
     "official_car": None,
 }
 
+# Points on the OFM driving record: (days before `today` of the violation, points, reference).
+# The driver has 9 within two years (review); the UN diplomat 13 (suspended), plus 4 too old to count.
+DEMO_DRIVING: dict[str, tuple[tuple[int, int, str], ...]] = {
+    "DEMO-SERVICE": ((45, 3, "DEMO-CITATION-0451"), (210, 6, "DEMO-CITATION-0318")),
+    "DEMO-UN-DIPLOMAT": (
+        (20, 6, "DEMO-CITATION-0502"),
+        (160, 4, "DEMO-CITATION-0377"),
+        (400, 3, "DEMO-CITATION-0140"),
+        (900, 4, "DEMO-CITATION-0021"),
+    ),
+}
+
 # Plate codes of the demo countries; the random part of the seed gives every other country its own.
 ANCHOR_CODES = {"Norway": "WJ", "Brazil": "KV", "Hungary": "FQ", TAIWAN: "TQ"}
 # (country, kind, city) the random part must not create again.
@@ -249,4 +261,19 @@ def demo_vehicles(today: date) -> list[dict[str, Any]]:
         vehicle(DEMO_CASES["diplomat_car"], _EMBASSY, "DEMO-DIPLOMAT", "Volvo", "XC90", "Dark Blue"),
         vehicle(DEMO_CASES["un_diplomat_car"], _UN, "DEMO-UN-DIPLOMAT", "Toyota", "RAV4", "Silver"),
         vehicle(DEMO_CASES["official_car"], _EMBASSY, None, "Chevrolet", "Suburban", "Black"),
+    ]
+
+
+def demo_driving_points(today: date, recorded_at: datetime) -> list[dict[str, Any]]:
+    return [
+        {
+            "person_id": person_id,
+            "violation_on": today - timedelta(days=days),
+            "points": points,
+            "reference": reference,
+            "recorded_at": recorded_at,
+            "recorded_by": "demo seed",
+        }
+        for person_id, violations in DEMO_DRIVING.items()
+        for days, points, reference in violations
     ]
