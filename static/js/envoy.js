@@ -26,6 +26,18 @@
     field.focus();
   });
 
+  // Dispatch console: after a result lands (a search or a replay from the history), the field shows what
+  // the result is for, selected, so the next plate typed replaces it.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.target.id !== "outcome") { return; }
+    var field = document.querySelector("[data-console-form] #q");
+    var result = event.detail.target.querySelector("[data-query]");
+    if (!field || !result) { return; }
+    field.value = result.getAttribute("data-query");
+    field.focus();
+    field.select();
+  });
+
   document.addEventListener("htmx:configRequest", function (event) {
     var meta = document.querySelector('meta[name="csrf-token"]');
     if (meta) { event.detail.headers["X-CSRFToken"] = meta.getAttribute("content"); }

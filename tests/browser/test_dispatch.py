@@ -54,5 +54,9 @@ def test_the_history_lists_a_lookup_and_clicking_it_shows_the_result_again(
 
     entry.click()
     expect(outcome.locator("article[data-verdict-level]")).to_have_attribute("data-verdict-level", "official_acts")
+    expect(dispatcher_page.locator("#q")).to_have_value("ZZ000003")  # the field says what the result is for
+    expect(dispatcher_page.locator("#q")).to_be_focused()
     expect(dispatcher_page).to_have_url(re.compile(re.escape(f"{live_server.url}/dispatch/r/") + r"[\w-]+$"))
     screenshot(dispatcher_page, "dispatch-history-replay")
+    dispatcher_page.keyboard.type("DWJ1204")  # the replayed query is selected: typing replaces it
+    expect(dispatcher_page.locator("#q")).to_have_value("DWJ1204")
