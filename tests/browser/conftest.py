@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pyotp
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page
@@ -119,13 +120,22 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         db.engine.dispose()
 
 
-def sign_in(page: Page, base_url: str, email: str, password: str = DEFAULT_PASSWORD) -> None:
-    """Sign in through the real login page: email, password, the banner acknowledged."""
+def sign_in(
+    page: Page, base_url: str, email: str, password: str = DEFAULT_PASSWORD, totp_secret: str | None = None
+) -> None:
+    """Sign in through the real login page: email, password, the banner acknowledged; then the TOTP code if given.
+
+    Each code works once per account: sign an account in at most once per 30-second step.
+    """
     page.goto(f"{base_url}/login")
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", password)
     page.check("input[name=acknowledge]")
     page.click("button[type=submit]")
+    if totp_secret is not None:
+        page.wait_for_url(f"{base_url}/login/code")
+        page.fill("input[name=code]", pyotp.TOTP(totp_secret).now())
+        page.click("button[type=submit]")
     page.wait_for_url(lambda url: "/login" not in url)
 
 
