@@ -45,3 +45,25 @@ def test_migration_files_are_named_by_date_and_slug() -> None:
     assert names, "no migrations found"
     assert all(n[:8].isdigit() and "_" in n for n in names), names
     assert os.sep not in "".join(names)
+
+
+def test_the_password_age_migration_dates_existing_passwords_from_the_accounts_creation(empty_database_url: str) -> None:
+    app = make_app(SQLALCHEMY_DATABASE_URI=empty_database_url)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "c26d70d1c1b4"]).exit_code == 0
+    created = "2025-06-01 09:30:00+00:00"
+    with app.app_context():
+        with db.engine.begin() as connection:
+            connection.execute(text(f"INSERT INTO agencies (id, name, created_at) VALUES (1, 'PD', '{created}')"))
+            connection.execute(
+                text(
+                    "INSERT INTO users (id, email, password_hash, role, agency_id, is_disabled, recent_failures, "
+                    f"created_at) VALUES (1, 'a@pd.example.gov', 'x', 'officer', 1, false, '[]', '{created}')"
+                )
+            )
+        upgrade = runner.invoke(args=["db", "upgrade"])
+        assert upgrade.exit_code == 0, upgrade.output
+        with db.engine.connect() as connection:
+            row = connection.execute(text("SELECT password_changed_at, must_change_password FROM users")).one()
+        db.engine.dispose()
+    assert str(row[0]).startswith("2025-06-01 09:30:00") and not row[1]

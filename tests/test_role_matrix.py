@@ -48,6 +48,8 @@ MATRIX: dict[str, Row] = {
     "auth.logout": Row(EVERYONE),
     "auth.confirm": Row(SIGNED_IN),
     "auth.confirm_post": Row(SIGNED_IN),
+    "auth.change_password": Row(SIGNED_IN),
+    "auth.change_password_post": Row(SIGNED_IN),
     # User administration
     "admin.users": Row(ADMIN),
     "admin.new_user": Row(ADMIN),

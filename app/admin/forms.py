@@ -17,5 +17,8 @@ class UserForm(FlaskForm):
     password = PasswordField(
         "Initial password",
         validators=[DataRequired(message="Enter an initial password.")],
-        description="At least 15 characters; hand it over in person or by phone, never by email.",
+        description=(
+            "At least 15 characters; hand it over in person or by phone, never by email. "
+            "The user replaces it with their own at first sign-in."
+        ),
     )

@@ -38,15 +38,23 @@ def create_user() -> ResponseReturnValue:
         return _form_page(form), 400
     try:
         user = accounts.create_user(
-            form.email.data or "", form.role.data or "", form.agency.data or "", form.password.data or ""
+            form.email.data or "",
+            form.role.data or "",
+            form.agency.data or "",
+            form.password.data or "",
+            temporary_password=True,  # the administrator knows it: the user chooses their own at first sign-in
         )
     except accounts.AccountError as error:
         db.session.rollback()
         return _form_page(form, problems=error.problems), 400
     if mfa_required(user.role, current_app.config["MFA_REQUIRED_ROLES"]):
-        flash(f"Created {user.email}. They set up an authenticator app at their first sign-in.", "success")
+        flash(
+            f"Created {user.email}. At their first sign-in they choose their own password and set up an "
+            "authenticator app.",
+            "success",
+        )
     else:
-        flash(f"Created {user.email}.", "success")
+        flash(f"Created {user.email}. At their first sign-in they choose their own password.", "success")
     return redirect(url_for("admin.users"))
 
 

@@ -14,6 +14,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app.audit import service as audit
+from app.auth import passwords
 from app.auth.redirects import safe_next
 from app.auth.roles import Role
 from app.auth.sessions import current_session
@@ -27,6 +28,8 @@ PUBLIC_MARK = "_envoy_public"
 ROLES_MARK = "_envoy_roles"
 # The session key holding when the user last proved who they are (sign-in or re-authentication).
 AUTHENTICATED_AT = "_auth_at"
+# What a user whose password is due for a change may still reach (signing out is public).
+PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.change_password_post"})
 
 
 def public(view: F) -> F:
@@ -88,7 +91,25 @@ def enforce() -> ResponseReturnValue | None:
         db.session.rollback()
         audit.record_now("auth.denied", "forbidden", detail={"endpoint": endpoint, "method": request.method})
         abort(403)
+    if endpoint not in PASSWORD_CHANGE_ENDPOINTS and password_change_due(current_user):
+        return _password_change_first()
     return None
+
+
+def password_change_due(user: User) -> bool:
+    return passwords.change_due(user.password_changed_at, user.must_change_password, utcnow())
+
+
+def _password_change_first() -> ResponseReturnValue:
+    """Nothing but the password page until the user has chosen a new password (CJIS IA-5 f; temporary passwords)."""
+    if request.path.startswith("/api/"):
+        body = {"error": "password_change_required", "message": "Choose a new password in the web app first."}
+        return body, 403
+    next_path = request.full_path.rstrip("?") if request.method == "GET" else None
+    target = url_for("auth.change_password", next=next_path)
+    if htmx:
+        return Response(status=403, headers={"HX-Redirect": target})
+    return redirect(target, code=303)
 
 
 def unauthenticated() -> ResponseReturnValue:

@@ -72,9 +72,19 @@ def _agency(name: str) -> Agency:
 
 
 def create_user(
-    email: str, role: str, agency: str, password: str, *, totp_secret: str | None = None, via: str = "web"
+    email: str,
+    role: str,
+    agency: str,
+    password: str,
+    *,
+    totp_secret: str | None = None,
+    temporary_password: bool = False,
+    via: str = "web",
 ) -> User:
-    """A new account; the agency is created if it does not exist yet."""
+    """A new account; the agency is created if it does not exist yet.
+
+    `temporary_password`: someone else chose it, so the user must replace it at first sign-in.
+    """
     problems: list[str] = []
     try:
         email = validate_email(email)
@@ -94,6 +104,7 @@ def create_user(
         agency=_agency(agency),
         totp_secret=totp_secret,
         recent_failures=[],
+        must_change_password=temporary_password,
     )
     db.session.add(user)
     db.session.flush()
@@ -101,7 +112,13 @@ def create_user(
         "admin.user_create",
         "success",
         record_ids=[str(user.id)],
-        detail={"email": email, "role": role, "agency": user.agency.name, "via": via},
+        detail={
+            "email": email,
+            "role": role,
+            "agency": user.agency.name,
+            "via": via,
+            "temporary_password": temporary_password,
+        },
     )
     db.session.commit()
     return user

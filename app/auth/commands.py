@@ -46,11 +46,12 @@ def _read_password() -> str:
 @click.argument("email")
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
 @click.option("--agency", required=True, help="Agency name; created if it does not exist.")
-def create_command(email: str, role: str, agency: str) -> None:
+@click.option("--temporary", is_flag=True, help="The user must choose their own password at first sign-in.")
+def create_command(email: str, role: str, agency: str, temporary: bool) -> None:
     """Create an account; the password is read from standard input (or prompted for twice on a terminal)."""
     password = _read_password()
     try:
-        user = accounts.create_user(email, role, agency, password, via="cli")
+        user = accounts.create_user(email, role, agency, password, temporary_password=temporary, via="cli")
     except accounts.AccountError as error:
         db.session.rollback()
         for problem in error.problems:

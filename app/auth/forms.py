@@ -2,7 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
 
 class LoginForm(FlaskForm):
@@ -26,6 +26,17 @@ class CodeForm(FlaskForm):
 class ConfirmForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired(message="Enter your password.")])
     code = StringField("6-digit code from your authenticator app", validators=[Length(max=12)])
+    next = HiddenField()
+
+
+class PasswordForm(FlaskForm):
+    # No length validators: the rules (passwords.problems) give the reasons, in words the user can act on.
+    current_password = PasswordField("Current password", validators=[DataRequired(message="Enter your current password.")])
+    new_password = PasswordField("New password", validators=[DataRequired(message="Enter a new password.")])
+    confirm_password = PasswordField(
+        "New password again",
+        validators=[DataRequired(message="Enter the new password again."), EqualTo("new_password", "The two new passwords differ.")],
+    )
     next = HiddenField()
 
 

@@ -2,6 +2,7 @@
 
 import secrets
 import string
+from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -14,6 +15,10 @@ MIN_LENGTH = 15
 # ASVS 6.2.9 wants at least 64 accepted; the cap only stops absurd inputs. Never truncated.
 MAX_LENGTH = 128
 MIN_DISTINCT_CHARACTERS = 5
+
+# CJIS v6.0 IA-5 f: change memorized secrets annually. ASVS 6.2.10 forbids periodic rotation; where the
+# two differ the stricter rule wins (security-bar.md), so Envoy asks for a new password once a year.
+MAX_AGE = timedelta(days=365)
 
 BLOCKLIST_FILE = Path(__file__).resolve().parent / "data" / "common-passwords.txt"
 DECORATION = string.digits + string.punctuation + string.whitespace
@@ -54,6 +59,11 @@ def problems(password: str, *, email: str = "") -> list[str]:
     if len(local_part) >= 4 and local_part in lowered:
         found.append("Do not use your email address in your password.")
     return found
+
+
+def change_due(changed_at: datetime, must_change: bool, now: datetime) -> bool:
+    """True when the user must choose a new password before doing anything else."""
+    return must_change or now - changed_at >= MAX_AGE
 
 
 def hash_password(password: str) -> str:

@@ -150,6 +150,55 @@ def check_reauthentication(user_id: int, password: str, code: str | None) -> Res
     return Result(Step.SIGNED_IN, user.id)
 
 
+class PasswordChange(StrEnum):
+    CHANGED = "changed"
+    WRONG_PASSWORD = "wrong_password"  # the current password was wrong (counts towards the lockout)
+    LOCKED = "locked"
+    REJECTED = "rejected"  # the new password breaks a rule; `problems` says which
+
+
+@dataclass(frozen=True)
+class PasswordChangeResult:
+    outcome: PasswordChange
+    problems: tuple[str, ...] = ()
+
+
+def change_password(user_id: int, current: str, new: str, *, keep_session_id: str | None) -> PasswordChangeResult:
+    """The user's own password change (ASVS 6.2.3): the current password, then a new one that passes the rules.
+
+    Every other session of the user ends (ASVS 7.4.3); the caller gives this session a new id.
+    """
+    user = db.session.scalars(select(User).where(User.id == user_id).with_for_update()).one()
+    now = utcnow()
+    if user.is_locked:
+        db.session.rollback()
+        return PasswordChangeResult(PasswordChange.LOCKED)
+    if not passwords.verify_password(user.password_hash, current):
+        locked_now = _register_failure(user, now)
+        audit.record("auth.password_change", "failure", detail={"reason": "wrong_password", "account_locked": locked_now})
+        db.session.commit()
+        return PasswordChangeResult(PasswordChange.LOCKED if locked_now else PasswordChange.WRONG_PASSWORD)
+    problems = passwords.problems(new, email=user.email)
+    if not problems and passwords.verify_password(user.password_hash, new):
+        problems = ["Choose a password different from your current one."]
+    if problems:
+        user.recent_failures = []
+        audit.record("auth.password_change", "rejected", detail={"reason": "password_rules"})
+        db.session.commit()
+        return PasswordChangeResult(PasswordChange.REJECTED, tuple(problems))
+    user.password_hash = passwords.hash_password(new)
+    user.password_changed_at = now
+    user.must_change_password = False
+    user.recent_failures = []
+    others = delete(UserSession).where(UserSession.user_id == user.id)
+    if keep_session_id is not None:
+        others = others.where(UserSession.id_hash != hash_session_id(keep_session_id))
+    ended = int(getattr(db.session.execute(others), "rowcount", 0) or 0)
+    audit.record("auth.password_change", "success", detail={"other_sessions_ended": ended})
+    db.session.commit()
+    return PasswordChangeResult(PasswordChange.CHANGED)
+
+
 def sign_out(user: User | None, session_id: str | None) -> None:
     """End this session now: its row is deleted in the same transaction as the audit event."""
     if session_id is not None:

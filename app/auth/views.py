@@ -1,4 +1,4 @@
-"""Sign-in pages: password with the logon banner, TOTP code or enrolment, re-authentication, sign-out."""
+"""Sign-in pages: password with the logon banner, TOTP code or enrolment, re-authentication, password change, sign-out."""
 
 from datetime import datetime, timedelta
 
@@ -8,10 +8,11 @@ from flask_login import current_user, login_user, logout_user
 
 from app.auth import access, services, totp
 from app.auth.access import AUTHENTICATED_AT, public, roles_required
-from app.auth.forms import CodeForm, ConfirmForm, LoginForm
+from app.auth import passwords
+from app.auth.forms import CodeForm, ConfirmForm, LoginForm, PasswordForm
 from app.auth.redirects import safe_next
 from app.auth.roles import SIGNED_IN
-from app.auth.services import Step
+from app.auth.services import PasswordChange, Step
 from app.auth.sessions import current_session
 from app.extensions import db
 from app.models.accounts import User
@@ -140,6 +141,56 @@ def confirm_post() -> ResponseReturnValue:
     login_user(_load(user_id))
     server_session[AUTHENTICATED_AT] = utcnow().isoformat()
     return redirect(safe_next(form.next.data) or url_for("home.index"))
+
+
+@bp.get("/account/password")
+@roles_required(*SIGNED_IN)
+def change_password() -> ResponseReturnValue:
+    form = PasswordForm(next=safe_next(request.args.get("next")) or "")
+    return _password_page(form)
+
+
+@bp.post("/account/password")
+@roles_required(*SIGNED_IN)
+def change_password_post() -> ResponseReturnValue:
+    form = PasswordForm()
+    if not form.validate_on_submit():
+        return _password_page(form), 400
+    server_session = current_session()
+    result = services.change_password(
+        current_user.id,
+        form.current_password.data or "",
+        form.new_password.data or "",
+        keep_session_id=server_session.session_id,
+    )
+    if result.outcome is PasswordChange.LOCKED:
+        user = _load(current_user.id)
+        services.sign_out(user, server_session.session_id)
+        logout_user()
+        server_session.end()
+        return render_template("auth/login.html", form=LoginForm(), error=LOCKED), 401
+    if result.outcome is PasswordChange.WRONG_PASSWORD:
+        return _password_page(form, errors=["The current password is wrong."]), 401
+    if result.outcome is PasswordChange.REJECTED:
+        return _password_page(form, errors=list(result.problems)), 422
+    user_id = current_user.id
+    # A new credential gets a new session id (ASVS 7.2.4); every other session already ended.
+    server_session.regenerate()
+    login_user(_load(user_id))
+    server_session[AUTHENTICATED_AT] = utcnow().isoformat()
+    flash("Password changed. Your other sessions have been signed out.", "success")
+    return redirect(safe_next(form.next.data) or url_for("home.index"), code=303)
+
+
+def _password_page(form: PasswordForm, errors: list[str] | None = None) -> str:
+    return render_template(
+        "auth/password.html",
+        form=form,
+        errors=errors or [],
+        due=access.password_change_due(current_user),
+        must_change=current_user.must_change_password,
+        min_length=passwords.MIN_LENGTH,
+    )
 
 
 @bp.post("/logout")

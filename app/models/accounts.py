@@ -42,6 +42,10 @@ class User(UserMixin, Model):
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # CJIS IA-5 f: a new password at least once a year (passwords.MAX_AGE); an administrator's choice of
+    # password for someone else is temporary (must_change_password) and replaced at first sign-in.
+    password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
 
     agency: Mapped[Agency] = orm.relationship(back_populates="users")
 

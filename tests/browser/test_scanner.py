@@ -259,7 +259,7 @@ def read_result(page: Page) -> ScanResult:
     return ScanResult(
         outcome=page.locator("[data-card-check]").get_attribute("data-card-check") or "",
         headline=page.locator("#card-check-head").inner_text(),
-        card_number=page.locator(".card-check .mono").inner_text(),
+        card_number=page.locator("[data-card-check]").get_attribute("data-card-number") or "",
         checks={
             check.get_attribute("data-check") or "": check.get_attribute("data-state") or ""
             for check in page.locator("[data-checks] [data-check]").all()
