@@ -47,7 +47,7 @@ def test_migration_files_are_named_by_date_and_slug() -> None:
     assert os.sep not in "".join(names)
 
 
-def test_the_password_age_migration_dates_existing_passwords_from_the_accounts_creation(empty_database_url: str) -> None:
+def test_the_account_lifecycle_migration_dates_passwords_from_creation_and_marks_disabled_accounts(empty_database_url: str) -> None:
     app = make_app(SQLALCHEMY_DATABASE_URI=empty_database_url)
     runner = app.test_cli_runner()
     assert runner.invoke(args=["db", "upgrade", "c26d70d1c1b4"]).exit_code == 0
@@ -58,12 +58,16 @@ def test_the_password_age_migration_dates_existing_passwords_from_the_accounts_c
             connection.execute(
                 text(
                     "INSERT INTO users (id, email, password_hash, role, agency_id, is_disabled, recent_failures, "
-                    f"created_at) VALUES (1, 'a@pd.example.gov', 'x', 'officer', 1, false, '[]', '{created}')"
+                    f"created_at) VALUES (1, 'a@pd.example.gov', 'x', 'officer', 1, false, '[]', '{created}'), "
+                    f"(2, 'b@pd.example.gov', 'x', 'officer', 1, true, '[]', '{created}')"
                 )
             )
         upgrade = runner.invoke(args=["db", "upgrade"])
         assert upgrade.exit_code == 0, upgrade.output
         with db.engine.connect() as connection:
-            row = connection.execute(text("SELECT password_changed_at, must_change_password FROM users")).one()
+            rows = connection.execute(
+                text("SELECT password_changed_at, must_change_password, disabled_reason FROM users ORDER BY id")
+            ).all()
         db.engine.dispose()
-    assert str(row[0]).startswith("2025-06-01 09:30:00") and not row[1]
+    assert all(str(row[0]).startswith("2025-06-01 09:30:00") and not row[1] for row in rows)
+    assert [row[2] for row in rows] == [None, "admin"]

@@ -24,7 +24,9 @@ def officer(app: Flask) -> User:
         return make_user("officer")
 
 
-def change(client: FlaskClient, current: str = DEFAULT_PASSWORD, new: str = NEW, confirm: str | None = None, **extra: str):
+def change(
+    client: FlaskClient, current: str = DEFAULT_PASSWORD, new: str = NEW, confirm: str | None = None, **extra: str
+):
     form = {"current_password": current, "new_password": new, "confirm_password": new if confirm is None else confirm}
     return client.post("/account/password", data={**form, **extra})
 
@@ -143,9 +145,7 @@ def test_signing_out_stays_possible_while_a_change_is_due(app: Flask, client: Fl
     assert client.get("/account/password").status_code == 302  # to the sign-in page
 
 
-def test_an_administrators_new_user_must_choose_their_own_password(
-    app: Flask, client: FlaskClient, login_as
-) -> None:
+def test_an_administrators_new_user_must_choose_their_own_password(app: Flask, client: FlaskClient, login_as) -> None:
     login_as("admin")
     form = {"email": "new.officer@test.example.gov", "role": "officer", "agency": "Test PD", "password": NEW}
     assert client.post("/admin/users", data=form).status_code == 302

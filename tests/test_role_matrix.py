@@ -55,6 +55,7 @@ MATRIX: dict[str, Row] = {
     "admin.new_user": Row(ADMIN),
     "admin.create_user": Row(ADMIN),
     "admin.disable_user": Row(ADMIN, {"user_id": 999}),
+    "admin.enable_user": Row(ADMIN, {"user_id": 999}),
     "admin.unlock_user": Row(ADMIN, {"user_id": 999}),
     "admin.reset_second_factor": Row(ADMIN, {"user_id": 999}),
     # Audit trail

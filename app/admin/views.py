@@ -67,6 +67,13 @@ def disable_user(user_id: int) -> ResponseReturnValue:
     )
 
 
+@bp.post("/users/<int:user_id>/enable")
+@roles_required("admin")
+@recent_sign_in_required
+def enable_user(user_id: int) -> ResponseReturnValue:
+    return _act(lambda: accounts.enable_user(user_id), "Enabled {email}: they can sign in again.")
+
+
 @bp.post("/users/<int:user_id>/unlock")
 @roles_required("admin")
 @recent_sign_in_required

@@ -1,4 +1,4 @@
-"""Managing accounts (admin pages and `flask users`): create, disable, unlock, reset the second factor.
+"""Managing accounts (admin pages and `flask users`): create, disable, enable, unlock, reset the second factor.
 
 Each function commits once, with its audit event; bad input raises AccountError and changes nothing.
 """
@@ -12,10 +12,11 @@ from sqlalchemy.orm import selectinload
 from app.audit import service as audit
 from app.auth import passwords
 from app.auth.roles import Role
-from app.auth.services import normalise_email
+from app.auth.services import disable_if_idle, normalise_email
 from app.auth.sessions import delete_user_sessions
 from app.extensions import db
 from app.models.accounts import Agency, User
+from app.models.base import utcnow
 
 EMAIL_PATTERN = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 AGENCY_MAX = 200
@@ -130,12 +131,37 @@ def disable_user(user_id: int, *, actor_id: int | None = None, via: str = "web")
     if actor_id is not None and user.id == actor_id:
         raise AccountError("You cannot disable your own account.")
     user.is_disabled = True
+    user.disabled_reason = "admin"
+    user.status_changed_at = utcnow()
     ended = delete_user_sessions(user.id)
     audit.record(
         "admin.user_disable", "success", record_ids=[str(user.id)], detail={"sessions_ended": ended, "via": via}
     )
     db.session.commit()
     return user
+
+
+def enable_user(user_id: int, *, via: str = "web") -> User:
+    """Let a disabled account sign in again; its idle clock restarts now. Locks and the second factor stay as they are."""
+    user = get_user(user_id)
+    if not user.is_disabled:
+        raise AccountError(f"{user.email} is not disabled.")
+    reason = user.disabled_reason
+    user.is_disabled = False
+    user.disabled_reason = None
+    user.status_changed_at = utcnow()
+    audit.record("admin.user_enable", "success", record_ids=[str(user.id)], detail={"was": reason, "via": via})
+    db.session.commit()
+    return user
+
+
+def disable_idle_accounts() -> list[str]:
+    """Disable every enabled account unused for 90 days (CJIS AC-2(3)); their emails, for a daily job's log."""
+    now = utcnow()
+    enabled = db.session.scalars(select(User).where(User.is_disabled.is_(False))).all()
+    disabled = [user.email for user in enabled if disable_if_idle(user, now)]
+    db.session.commit()
+    return disabled
 
 
 def unlock_user(user_id: int, *, via: str = "web") -> User:

@@ -85,6 +85,27 @@ def disable_command(email: str) -> None:
     click.echo(f"disabled {user.email}; all of its sessions have ended")
 
 
+@users_cli.command("enable")
+@click.argument("email")
+def enable_command(email: str) -> None:
+    """Let a disabled account sign in again (its 90-day idle clock restarts)."""
+    try:
+        user = accounts.enable_user(_user_id(email), via="cli")
+    except accounts.AccountError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    click.echo(f"enabled {user.email}")
+
+
+@users_cli.command("disable-idle")
+def disable_idle_command() -> None:
+    """Disable every account unused for 90 days (CJIS AC-2(3)); run it daily. Sign-in checks the same rule."""
+    disabled = accounts.disable_idle_accounts()
+    for email in disabled:
+        click.echo(f"disabled {email}: unused for 90 days")
+    click.echo(f"{len(disabled)} idle account(s) disabled")
+
+
 @users_cli.command("demo")
 def demo_command() -> None:
     """Create the demo accounts if missing (development only) and print how to sign in with them."""
@@ -108,7 +129,9 @@ def demo_command() -> None:
     for user, _password, needs_code in rows:
         if needs_code and user.totp_secret is None:
             click.echo(f"  {user.email} sets up an authenticator app at its first sign-in")
-        if user.is_disabled:
+        if user.is_disabled and user.disabled_reason == "idle":
+            click.echo(f"  {user.email} was unused for 90 days: flask --app wsgi users enable {user.email}")
+        elif user.is_disabled:
             click.echo(f"  {user.email} is disabled")
         elif user.is_locked:
             click.echo(f"  {user.email} is locked: flask --app wsgi users unlock {user.email}")

@@ -31,11 +31,16 @@ class ConfirmForm(FlaskForm):
 
 class PasswordForm(FlaskForm):
     # No length validators: the rules (passwords.problems) give the reasons, in words the user can act on.
-    current_password = PasswordField("Current password", validators=[DataRequired(message="Enter your current password.")])
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired(message="Enter your current password.")]
+    )
     new_password = PasswordField("New password", validators=[DataRequired(message="Enter a new password.")])
     confirm_password = PasswordField(
         "New password again",
-        validators=[DataRequired(message="Enter the new password again."), EqualTo("new_password", "The two new passwords differ.")],
+        validators=[
+            DataRequired(message="Enter the new password again."),
+            EqualTo("new_password", "The two new passwords differ."),
+        ],
     )
     next = HiddenField()
 

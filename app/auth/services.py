@@ -21,6 +21,8 @@ from app.models.base import utcnow
 # CJIS v6.0 AC-7: 5 consecutive invalid attempts within 15 minutes lock the account until an admin unlocks it.
 LOCK_THRESHOLD = 5
 LOCK_WINDOW = timedelta(minutes=15)
+# CJIS v6.0 AC-2(3): disable accounts unused for 90 days. Checked at sign-in and by `flask users disable-idle`.
+IDLE_LIMIT = timedelta(days=90)
 # Only something shaped like an email address typed on a failed sign-in goes into the audit trail:
 # people type passwords into the wrong field.
 EMAIL_SHAPE = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}")
@@ -60,7 +62,9 @@ def check_password(email: str, password: str, *, mfa_roles: tuple[str, ...] = ()
         return Result(Step.REFUSED)
     password_ok = passwords.verify_password(user.password_hash, password)
     now = utcnow()
-    if user.is_disabled:
+    if disable_if_idle(user, now):
+        audit.record("auth.login", "failure", detail={"reason": "idle_account_disabled"}, user=user)
+    elif user.is_disabled:
         audit.record("auth.login", "failure", detail={"reason": "disabled"}, user=user)
     elif user.is_locked:
         audit.record("auth.login", "locked", detail={"reason": "account_locked"}, user=user)
@@ -152,7 +156,7 @@ def check_reauthentication(user_id: int, password: str, code: str | None) -> Res
 
 class PasswordChange(StrEnum):
     CHANGED = "changed"
-    WRONG_PASSWORD = "wrong_password"  # the current password was wrong (counts towards the lockout)
+    WRONG_PASSWORD = "wrong_password"  # noqa: S105 -- the current password was wrong (counts towards the lockout)
     LOCKED = "locked"
     REJECTED = "rejected"  # the new password breaks a rule; `problems` says which
 
@@ -175,7 +179,8 @@ def change_password(user_id: int, current: str, new: str, *, keep_session_id: st
         return PasswordChangeResult(PasswordChange.LOCKED)
     if not passwords.verify_password(user.password_hash, current):
         locked_now = _register_failure(user, now)
-        audit.record("auth.password_change", "failure", detail={"reason": "wrong_password", "account_locked": locked_now})
+        detail = {"reason": "wrong_password", "account_locked": locked_now}
+        audit.record("auth.password_change", "failure", detail=detail)
         db.session.commit()
         return PasswordChangeResult(PasswordChange.LOCKED if locked_now else PasswordChange.WRONG_PASSWORD)
     problems = passwords.problems(new, email=user.email)
@@ -197,6 +202,24 @@ def change_password(user_id: int, current: str, new: str, *, keep_session_id: st
     audit.record("auth.password_change", "success", detail={"other_sessions_ended": ended})
     db.session.commit()
     return PasswordChangeResult(PasswordChange.CHANGED)
+
+
+def disable_if_idle(user: User, now: datetime) -> bool:
+    """Disable an enabled account unused for IDLE_LIMIT, in the caller's transaction; True if it was."""
+    if user.is_disabled or now - user.last_active_at < IDLE_LIMIT:
+        return False
+    user.is_disabled = True
+    user.disabled_reason = "idle"
+    user.status_changed_at = now
+    result = db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+    ended = int(getattr(result, "rowcount", 0) or 0)
+    audit.record(
+        "admin.user_disable",
+        "success",
+        record_ids=[str(user.id)],
+        detail={"reason": "idle", "last_active_at": user.last_active_at.isoformat(), "sessions_ended": ended},
+    )
+    return True
 
 
 def sign_out(user: User | None, session_id: str | None) -> None:

@@ -1,4 +1,4 @@
-"""Sign-in pages: password with the logon banner, TOTP code or enrolment, re-authentication, password change, sign-out."""
+"""Sign-in pages: password and logon banner, TOTP code or enrolment, re-authentication, password change, sign-out."""
 
 from datetime import datetime, timedelta
 
@@ -6,9 +6,8 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
 
-from app.auth import access, services, totp
+from app.auth import access, passwords, services, totp
 from app.auth.access import AUTHENTICATED_AT, public, roles_required
-from app.auth import passwords
 from app.auth.forms import CodeForm, ConfirmForm, LoginForm, PasswordForm
 from app.auth.redirects import safe_next
 from app.auth.roles import SIGNED_IN
@@ -25,8 +24,8 @@ bp.before_app_request(access.enforce)
 # The password step is good for this long; then the user starts again (enrolment includes installing an app).
 PENDING_LIFETIME = timedelta(minutes=10)
 REFUSED = (
-    "The email address or password is wrong, or the account is locked. After 5 failed attempts an "
-    "administrator must unlock the account."
+    "The email address or password is wrong, or the account is locked or disabled. After 5 failed attempts, "
+    "or 90 days without signing in, an administrator must release the account."
 )
 BAD_CODE = "That code is wrong or has already been used. Wait for the next code and try again."
 LOCKED = "Too many failed attempts: the account is locked. Ask your administrator to unlock it."

@@ -31,6 +31,10 @@ class User(UserMixin, Model):
     role: Mapped[Role] = mapped_column(code_enum(Role, "user_role"))
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     is_disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Why: "admin" (an administrator's decision) or "idle" (unused for 90 days, CJIS AC-2(3)); None when enabled.
+    disabled_reason: Mapped[str | None] = mapped_column(String(20))
+    # When the account was last disabled or enabled again; re-enabling restarts the idle clock.
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Times (ISO 8601, UTC) of the latest failed sign-ins, newest last, at most the lockout threshold:
     # enough to apply "5 failures within 15 minutes" as a true sliding window (CJIS AC-7).
     recent_failures: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -52,6 +56,11 @@ class User(UserMixin, Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses to sign in an inactive user
         return not self.is_disabled
+
+    @property
+    def last_active_at(self) -> datetime:
+        """Where the idle clock starts: the latest of creation, sign-in and re-enabling."""
+        return max(t for t in (self.created_at, self.last_login_at, self.status_changed_at) if t is not None)
 
     @property
     def is_locked(self) -> bool:

@@ -52,7 +52,7 @@ def seed_demo_command(persons: int, seed_value: int, if_empty: bool) -> None:
 @registry_cli.command("points")
 @click.argument("person_id")
 @click.argument("points", type=int)
-@click.option("--on", "violation_on", type=click.DateTime(["%Y-%m-%d"]), required=True, help="Date of the violation.")
+@click.option("--on", "violation_on", type=click.DateTime(["%Y-%m-%d"]), required=True, help="The violation's date.")
 @click.option("--reference", required=True, help="The citation, incident or OFM case the points come from.")
 def points_command(person_id: str, points: int, violation_on: datetime, reference: str) -> None:
     """Add confirmed points for one violation to a person's OFM driving record (audited)."""

@@ -62,6 +62,7 @@ def test_a_verdict_with_a_suspended_driving_record_in_dark_mode_has_no_serious_a
     signed_in_page.goto(f"{live_server.url}/lookup")
     signed_in_page.fill("#q", "318WJD")
     signed_in_page.get_by_role("button", name="Look up").click()
-    expect(signed_in_page.locator("#outcome [data-driving-status]")).to_have_attribute("data-driving-status", "suspended")
+    driving = signed_in_page.locator("#outcome [data-driving-status]")
+    expect(driving).to_have_attribute("data-driving-status", "suspended")
     screenshot(signed_in_page, "officer-plate-driving-suspended-dark")
     assert serious_violations(signed_in_page, live_server.url) == []

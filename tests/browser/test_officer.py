@@ -53,7 +53,10 @@ def test_a_brazilian_consuls_result_has_no_mandatory_notification_flag(
 
 @pytest.mark.parametrize(
     ("query", "status", "points", "name"),
-    [("318WJD", "suspended", "13", "officer-plate-driving-suspended"), ("ZZ000003", "review", "9", "officer-card-driving-review")],
+    [
+        ("318WJD", "suspended", "13", "officer-plate-driving-suspended"),
+        ("ZZ000003", "review", "9", "officer-card-driving-review"),
+    ],
 )
 def test_a_person_with_points_on_the_driving_record_shows_the_driving_status(
     signed_in_page: Page, live_server: LiveServer, query: str, status: str, points: str, name: str
