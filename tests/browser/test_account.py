@@ -1,0 +1,41 @@
+"""An officer given a temporary password by an administrator chooses their own before the first lookup."""
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from app.extensions import db
+from tests.browser.conftest import LiveServer, screenshot, sign_in
+from tests.browser.test_accessibility import serious_violations
+from tests.factories import DEFAULT_PASSWORD, make_user
+
+pytestmark = pytest.mark.browser
+
+OWN_PASSWORD = "orchard gate at the river bend"
+
+
+def test_a_temporary_password_is_replaced_on_the_way_to_the_officers_page(
+    page: Page, live_server: LiveServer
+) -> None:
+    with live_server.app.app_context():
+        user = make_user("officer", email="new.officer@browser.example.gov", must_change_password=True)
+        db.session.remove()
+    page.emulate_media(color_scheme="dark")
+    sign_in(page, live_server.url, user.email)
+    page.goto(f"{live_server.url}/lookup")
+    expect(page).to_have_url(f"{live_server.url}/account/password?next=/lookup")
+    expect(page.locator("[data-password-due]")).to_have_attribute("data-password-due", "temporary")
+    screenshot(page, "account-temporary-password-dark")
+    assert serious_violations(page, live_server.url) == []
+
+    page.fill("input[name=current_password]", "correct horse battery staple")  # not the temporary password
+    page.fill("input[name=new_password]", OWN_PASSWORD)
+    page.fill("input[name=confirm_password]", OWN_PASSWORD)
+    page.get_by_role("button", name="Change password").click()
+    expect(page.locator("[data-password-error]")).to_contain_text("The current password is wrong.")
+
+    page.fill("input[name=current_password]", DEFAULT_PASSWORD)
+    page.fill("input[name=new_password]", OWN_PASSWORD)
+    page.fill("input[name=confirm_password]", OWN_PASSWORD)
+    page.get_by_role("button", name="Change password").click()
+    expect(page).to_have_url(f"{live_server.url}/lookup")
+    expect(page.locator("#q")).to_be_visible()
