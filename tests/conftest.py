@@ -2,6 +2,8 @@
 
 import os
 import re
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 
 import pyotp
@@ -20,6 +22,9 @@ from tests.factories import DEFAULT_PASSWORD, make_user
 
 # CI sets this to a PostgreSQL URL for the second run of the suite; otherwise each test gets in-memory SQLite.
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+
+
+TEST_INSTANCE = "envoy_test_instance"
 
 
 def make_app(**overrides: object) -> Flask:
@@ -46,8 +51,10 @@ def reset_database() -> None:
 
 
 def build_app(**overrides: object) -> Flask:
-    """An app with its tables created; pair it with close_app."""
+    """An app with its tables created and its own empty instance folder; pair it with close_app."""
     app = make_app(**overrides)
+    # Keys, photos and QR images a test writes never land in the checkout's instance/ folder.
+    app.instance_path = app.extensions[TEST_INSTANCE] = tempfile.mkdtemp(prefix="envoy-test-instance-")
     with app.app_context():
         db.create_all()
     return app
@@ -58,6 +65,7 @@ def close_app(app: Flask) -> None:
         db.session.remove()
         reset_database()
         db.engine.dispose()
+    shutil.rmtree(app.extensions[TEST_INSTANCE], ignore_errors=True)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 import hashlib
 from collections import Counter, defaultdict
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -408,3 +409,14 @@ def test_cli_refuses_zero_persons(runner: FlaskCliRunner) -> None:
     result = runner.invoke(args=["registry", "seed-demo", "--persons", "0"])
     assert result.exit_code != 0
     assert "--persons" in result.output
+
+
+def test_the_cli_seed_gives_the_demo_journeys_synthetic_portraits(app: Flask, runner: FlaskCliRunner) -> None:
+    result = runner.invoke(args=["registry", "seed-demo", "--persons", "100", "--seed", "1"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        pictured = db.session.scalars(select(Person).where(Person.photo_file.is_not(None)))
+        with_photos = {person.id: person.photo_file for person in pictured}
+    assert sorted(with_photos) == sorted(seed.DEMO_PORTRAITS)
+    for name in with_photos.values():
+        assert (Path(app.instance_path) / name).read_bytes().startswith(b"\x89PNG")

@@ -12,6 +12,7 @@ from app.htmx import render, wants_fragment
 from app.lookup import services
 from app.lookup.wording import TEMPLATE_GLOBALS
 from app.ratelimits import lookup_limits
+from app.registry import photos
 
 bp = Blueprint("lookup", __name__)
 
@@ -76,9 +77,11 @@ def photo(person_id: str) -> Response:
     name = services.photo_file(person_id)
     if name is None:
         abort(404)
-    folder = (Path(current_app.instance_path) / "photos").resolve()
-    path = (folder / name).resolve()
-    if folder not in path.parents or not path.is_file():
+    try:
+        path = photos.instance_file(Path(current_app.instance_path), name)
+    except ValueError:  # not a name the registry writes: never follow it
+        abort(404)
+    if not path.is_file():
         abort(404)
     return send_file(path, max_age=0)
 

@@ -45,7 +45,7 @@ def seed_demo_command(persons: int, seed_value: int, if_empty: bool) -> None:
     if if_empty and not seed.registry_is_empty():
         click.echo("registry already loaded; demo data not seeded")
         return
-    counts = seed.seed_demo(persons=persons, seed=seed_value)
+    counts = seed.seed_demo(persons=persons, seed=seed_value, instance_path=Path(current_app.instance_path))
     click.echo(f"seeded {counts}")
 
 

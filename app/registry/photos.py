@@ -3,7 +3,6 @@
 import hashlib
 import os
 import re
-import shutil
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -71,15 +70,28 @@ def instance_file(instance_path: Path, stored_name: str) -> Path:
 
 def install(instance_path: Path, source: PhotoSource, stored_name: str) -> bool:
     """Copy a photo into the instance folder unless it is already there; True when a file was written."""
-    target = instance_file(instance_path, stored_name)
-    if target.is_file():
+    return _write_once(instance_file(instance_path, stored_name), source.path.read_bytes())
+
+
+def store(instance_path: Path, person_id: str, content: bytes) -> str:
+    """Keep a JPEG or PNG made elsewhere (the demo seed's portraits) for a person; returns its stored name."""
+    kind = next((kind for kind, magic in _MAGIC.items() if content.startswith(magic)), None)
+    if kind is None:
+        raise ValueError("a registry photo must be a JPEG or PNG image")
+    source_name = f"{PHOTO_DIR}/{person_id}-{hashlib.sha256(content).hexdigest()[:16]}{_STORED_SUFFIX[kind]}"
+    _write_once(instance_file(instance_path, source_name), content)
+    return source_name
+
+
+def _write_once(target: Path, content: bytes) -> bool:
+    if target.is_file():  # the name holds the content's hash: the same name is the same photo
         return False
     target.parent.mkdir(parents=True, exist_ok=True)
     # Write then rename, so a reader never sees half a photo.
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
     try:
-        with os.fdopen(handle, "wb") as out, source.path.open("rb") as src:
-            shutil.copyfileobj(src, out)
+        with os.fdopen(handle, "wb") as out:
+            out.write(content)
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -6,6 +6,7 @@ surname starts with "Demo-". The guaranteed records each officer journey uses ar
 
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, insert, select
@@ -14,10 +15,20 @@ from app.extensions import db
 from app.models import Card, DrivingPoints, Mission, Person, RegistryLoad, Vehicle
 from app.models.base import Model, utcnow
 from app.registry.counts import LoadCounts
-from app.registry.demo.cases import DEMO_CASES, DEMO_LEVELS, demo_driving_points
+from app.registry import photos
+from app.registry.demo.cases import DEMO_CASES, DEMO_LEVELS, DEMO_PORTRAITS, demo_driving_points
+from app.registry.demo.portraits import portrait
 from app.registry.demo.generator import generate
 
-__all__ = ["DEFAULT_PERSONS", "DEFAULT_SEED", "DEMO_CASES", "DEMO_LEVELS", "registry_is_empty", "seed_demo"]
+__all__ = [
+    "DEFAULT_PERSONS",
+    "DEFAULT_SEED",
+    "DEMO_CASES",
+    "DEMO_LEVELS",
+    "DEMO_PORTRAITS",
+    "registry_is_empty",
+    "seed_demo",
+]
 
 DEFAULT_PERSONS = 55_000
 DEFAULT_SEED = 2026
@@ -32,6 +43,12 @@ def registry_is_empty() -> bool:
     )
 
 
+def _add_portraits(persons: list[dict[str, Any]], instance_path: Path) -> None:
+    by_id = {person["id"]: person for person in persons}
+    for index, person_id in enumerate(DEMO_PORTRAITS):
+        by_id[person_id]["photo_file"] = photos.store(instance_path, person_id, portrait(index))
+
+
 def _insert(model: type[Model], rows: Sequence[dict[str, Any]]) -> None:
     # render_nulls keeps every row's parameters the same shape; without it each change in which
     # values are None starts a new statement (tens of thousands of round trips on PostgreSQL).
@@ -40,16 +57,19 @@ def _insert(model: type[Model], rows: Sequence[dict[str, Any]]) -> None:
         db.session.execute(statement, rows[start : start + CHUNK])
 
 
-def seed_demo(persons: int, seed: int, today: date | None = None) -> LoadCounts:
+def seed_demo(persons: int, seed: int, today: date | None = None, instance_path: Path | None = None) -> LoadCounts:
     """Replace every mission, person, card and vehicle with a demo registry, in one transaction.
 
     `persons` people (at least the demo cases' eleven), about one mission per 32 persons and
     0.22 vehicles per person, the same rows for the same (persons, seed, today); expiries and
     departures are relative to `today`. The demo driving records (cases.DEMO_DRIVING) replace every
-    driving record. Records a RegistryLoad "demo seed <seed>".
+    driving record. With `instance_path`, the DEMO_PORTRAITS persons get synthetic photos stored there.
+    Records a RegistryLoad "demo seed <seed>".
     """
     today = today or date.today()
     rows = generate(persons, seed, today, utcnow())
+    if instance_path is not None:
+        _add_portraits(rows.persons, instance_path)
     try:
         # Children before parents; persons in one statement, so their self-reference is checked at its end.
         for model in (DrivingPoints, Vehicle, Card, Person, Mission):

@@ -104,7 +104,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     Path(app.instance_path).mkdir()
     with app.app_context():
         db.create_all()
-        seed_demo(persons=400, seed=1)
+        seed_demo(persons=400, seed=1, instance_path=Path(app.instance_path))
         keyring.rotate(datetime.now(UTC))
         make_user("officer", email=OFFICER_EMAIL)
         make_user("dispatcher", email=DISPATCHER_EMAIL)

@@ -36,6 +36,18 @@ def test_a_lookup_shows_the_persons_verdict_level(
     screenshot(signed_in_page, name)
 
 
+def test_a_person_with_a_registry_photo_shows_it_and_one_without_shows_none(
+    signed_in_page: Page, live_server: LiveServer
+) -> None:
+    look_up(signed_in_page, live_server.url, "plate", "DWJ1204")
+    photo = signed_in_page.locator("#outcome article[data-verdict-level] img.photo")
+    expect(photo).to_be_visible()
+    assert photo.evaluate("img => img.complete && img.naturalWidth") == 240  # the image really loaded
+    look_up(signed_in_page, live_server.url, "card", "ZZ000008")  # the consul's spouse: no photo on record
+    expect(signed_in_page.locator("#outcome article[data-verdict-level]")).to_have_count(1)
+    expect(signed_in_page.locator("#outcome img.photo")).to_have_count(0)
+
+
 def test_a_hungarian_nationals_result_flags_mandatory_consular_notification(
     signed_in_page: Page, live_server: LiveServer
 ) -> None:

@@ -57,6 +57,10 @@ DEMO_LEVELS: dict[str, Level | None] = {
     "official_car": None,
 }
 
+# Demo persons who get a synthetic portrait (demo/portraits.py) when the seed is given an instance folder;
+# the others show the verdict without a photo, as newly registered people do.
+DEMO_PORTRAITS = ("DEMO-DIPLOMAT", "DEMO-SERVICE", "DEMO-CONSUL", "DEMO-TECRO", "DEMO-UN-DIPLOMAT")
+
 # Points on the OFM driving record: (days before `today` of the violation, points, reference).
 # The driver has 9 within two years (review); the UN diplomat 13 (suspended), plus 4 too old to count.
 DEMO_DRIVING: dict[str, tuple[tuple[int, int, str], ...]] = {
