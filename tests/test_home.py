@@ -1,6 +1,10 @@
 """The start page and the health check."""
 
+from collections.abc import Callable
+
 from flask.testing import FlaskClient
+
+from app.models import User
 
 
 def test_health_check_reports_the_database_ok(client: FlaskClient) -> None:
@@ -17,3 +21,12 @@ def test_every_response_carries_the_security_headers(client: FlaskClient) -> Non
     assert response.headers["Referrer-Policy"] == "no-referrer"
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+def test_the_start_page_says_who_is_signed_in_and_links_to_the_password_change(
+    client: FlaskClient, login_as: Callable[..., User]
+) -> None:
+    user = login_as("officer")
+    page = client.get("/").get_data(as_text=True)
+    assert f"Signed in as {user.email} (officer)" in page
+    assert 'href="/account/password"' in page
