@@ -447,15 +447,30 @@ def test_the_scanner_post_returns_the_fragment_for_htmx(
     assert 'data-card-check="valid"' in html and "<html" not in html
 
 
-def test_the_scanner_post_without_htmx_returns_the_full_page(
-    client: FlaskClient, login_as: Callable[..., Any], page_card: Card
+@pytest.mark.parametrize("as_url", [False, True])
+def test_the_scanner_post_without_htmx_redirects_to_the_cards_own_page_so_reload_never_reposts(
+    client: FlaskClient, login_as: Callable[..., Any], page_card: Card, as_url: bool
 ) -> None:
     login_as("officer")
-    response = client.post("/v", data={"scanned": token_for_card(page_card)})
-    html = response.get_data(as_text=True)
-    assert response.status_code == 200
-    assert "HX-Request" in response.headers["Vary"]
+    token = token_for_card(page_card)
+    response = client.post("/v", data={"scanned": f"https://envoy.example.gov/v/{token}" if as_url else token})
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/v/{token}"
+    with client.application.app_context():
+        assert events("card.verify") == []  # the page it lands on checks and audits, once
+    page = client.get(response.headers["Location"])
+    html = page.get_data(as_text=True)
     assert html.lstrip().startswith("<!doctype html>") and 'data-card-check="valid"' in html
+
+
+def test_an_unreadable_scan_without_htmx_gets_its_result_page_directly(
+    client: FlaskClient, login_as: Callable[..., Any]
+) -> None:
+    login_as("officer")
+    response = client.post("/v", data={"scanned": "https://example.com/menu"})
+    assert response.status_code == 422
+    assert "HX-Request" in response.headers["Vary"]
+    assert 'data-card-check="not_envoy"' in response.get_data(as_text=True)
 
 
 def test_the_scanner_post_needs_a_csrf_token(page_card: Card, app_with: Callable[..., Flask]) -> None:

@@ -2,13 +2,13 @@
 
 from datetime import UTC, date, datetime
 
-from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from app.auth.access import public, recent_sign_in_required, roles_required
 from app.cards import admin, keyring, redact, services, tokens, wording
 from app.extensions import db
-from app.htmx import render
+from app.htmx import render, wants_fragment
 from app.lookup.services import BORDER_COLOURS
 from app.ratelimits import lookup_limits
 
@@ -42,8 +42,20 @@ def verify(token: str) -> Response:
 @roles_required(*VERIFY_ROLES)
 @lookup_limits
 def verify_scanned() -> Response:
-    """What the officer page's scanner read (a URL or a bare token): the same result, as fragment or page."""
-    return _result(services.verify_card_token(request.form.get("scanned", ""), datetime.now(UTC)))
+    """What the officer page's scanner read (a URL or a bare token).
+
+    A full-page post that holds a token redirects to the card's own page, /v/<token> (what the phone's camera
+    app would open), so reload, back and forward never re-post; htmx and unreadable scans get the result here.
+    """
+    scanned = request.form.get("scanned", "")
+    if not wants_fragment():
+        try:
+            token = tokens.extract(scanned, current_app.config["BASE_URL"])
+        except tokens.TokenError:
+            pass
+        else:
+            return redirect(url_for("cards.verify", token=token), code=303)
+    return _result(services.verify_card_token(scanned, datetime.now(UTC)))
 
 
 @bp.get("/.well-known/jwks.json")

@@ -29,9 +29,11 @@
   // Dispatch console: after a result lands (a search or a replay from the history), the field shows what
   // the result is for, selected, so the next plate typed replaces it.
   document.addEventListener("htmx:afterSwap", function (event) {
-    if (event.detail.target.id !== "outcome") { return; }
+    // A history restore (Back/Forward) fires afterSwap without a target: nothing to do then.
+    var target = event.detail && event.detail.target;
+    if (!target || target.id !== "outcome") { return; }
     var field = document.querySelector("[data-console-form] #q");
-    var result = event.detail.target.querySelector("[data-query]");
+    var result = target.querySelector("[data-query]");
     if (!field || !result) { return; }
     field.value = result.getAttribute("data-query");
     field.focus();

@@ -120,6 +120,24 @@ def test_the_swap_puts_the_result_url_in_the_address_bar_and_back_returns_to_the
     expect(signed_in_page.locator("#outcome article[data-verdict-level]")).to_have_count(0)
 
 
+def test_back_between_two_results_restores_the_first_with_the_scan_button_and_no_script_error(
+    signed_in_page: Page, live_server: LiveServer
+) -> None:
+    errors: list[str] = []
+    signed_in_page.on("pageerror", lambda error: errors.append(str(error)))
+    signed_in_page.goto(f"{live_server.url}/lookup")
+    for plate in ("DWJ1204", "DWJ100"):
+        signed_in_page.fill("#q", plate)
+        signed_in_page.get_by_role("button", name="Look up").click()
+        expect(signed_in_page.locator("#outcome [data-query]")).to_have_attribute("data-query", plate)
+    signed_in_page.go_back()
+    expect(signed_in_page.locator("#outcome [data-query]")).to_have_attribute("data-query", "DWJ1204")
+    expect(signed_in_page.locator("[data-scan-open]")).to_be_visible()
+    signed_in_page.locator("[data-scan-open]").tap()  # bound again after the restore: the panel opens
+    expect(signed_in_page.locator("[data-scanner]")).to_be_visible()
+    assert errors == []
+
+
 def _result_url(live_server: LiveServer) -> re.Pattern[str]:
     return re.compile(re.escape(f"{live_server.url}/lookup/r/") + r"[\w-]+$")
 
