@@ -45,7 +45,7 @@ def test_an_admin_creates_a_user_and_the_agency_if_new(app: Flask, client: Flask
         assert user.password_hash.startswith("$argon2id$") and NEW_PASSWORD not in user.password_hash
     created = audit_events(app, "admin.user_create")
     assert len(created) == 1 and NEW_PASSWORD not in created[0].detail
-    assert sign_in(app.test_client(), "dana.cruz@county.example.gov", NEW_PASSWORD).headers["Location"] == "/"
+    assert sign_in(app.test_client(), "dana.cruz@county.example.gov", NEW_PASSWORD).headers["Location"] == "/dispatch"
 
 
 def test_a_new_user_joins_an_existing_agency_whatever_the_case_of_its_name(
@@ -104,7 +104,7 @@ def test_an_admin_unlocks_a_locked_account_and_its_owner_can_sign_in(
     assert reload_user(app, officer.id).is_locked
     login_as("admin")
     assert client.post(f"/admin/users/{officer.id}/unlock").status_code == 303
-    assert sign_in(other, officer.email).headers["Location"] == "/"
+    assert sign_in(other, officer.email).headers["Location"] == "/lookup"
     assert len(audit_events(app, "admin.user_unlock")) == 1
 
 

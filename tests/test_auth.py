@@ -33,7 +33,7 @@ def test_an_officer_signs_in_with_email_and_password_and_reaches_the_home_page(
     client: FlaskClient, officer: User
 ) -> None:
     response = sign_in(client, officer.email)
-    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert response.status_code == 302 and response.headers["Location"] == "/lookup"
     home = client.get("/")
     assert home.status_code == 200
     assert "kim.lee@metro.example.gov" in home.get_data(as_text=True)
@@ -61,7 +61,7 @@ def test_signing_in_without_acknowledging_the_banner_is_refused_and_counts_no_fa
 
 def test_email_is_matched_whatever_its_case_and_surrounding_spaces(client: FlaskClient, officer: User) -> None:
     response = sign_in(client, "  Kim.Lee@METRO.example.gov ")
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/lookup"
 
 
 def test_unknown_email_and_wrong_password_get_the_same_status_and_body(client: FlaskClient, officer: User) -> None:
@@ -122,7 +122,7 @@ def test_wrong_passwords_spread_over_more_than_fifteen_minutes_do_not_lock(
             _fail(client, officer.email, 1)
             clock.shift(timedelta(minutes=4))
         response = sign_in(client, officer.email)
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/lookup"
     assert reload_user(app, officer.id).locked_at is None
 
 
@@ -140,7 +140,7 @@ def test_a_locked_account_stays_locked_until_an_admin_unlocks_it(
 def test_a_successful_sign_in_starts_the_failure_count_again(app: Flask, officer: User) -> None:
     first, second = app.test_client(), app.test_client()
     _fail(first, officer.email, 4)
-    assert sign_in(second, officer.email).headers["Location"] == "/"
+    assert sign_in(second, officer.email).headers["Location"] == "/lookup"
     _fail(first, officer.email, 4)
     assert reload_user(app, officer.id).locked_at is None
 
@@ -187,7 +187,7 @@ def test_a_long_password_is_never_truncated(app: Flask, client: FlaskClient) -> 
     with app.app_context():
         user = make_user("officer", password=passphrase)
     assert client.post("/login", data=login_form(user.email, passphrase[:-1] + "?")).status_code == 401
-    assert sign_in(client, user.email, passphrase).headers["Location"] == "/"
+    assert sign_in(client, user.email, passphrase).headers["Location"] == "/lookup"
 
 
 def test_passwords_are_hashed_with_argon2id_at_the_rfc_9106_cost_outside_tests(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -237,7 +237,7 @@ def test_the_common_password_list_is_dated_and_says_to_refresh_it_quarterly() ->
 def test_unsafe_next_targets_are_ignored_after_sign_in(client: FlaskClient, officer: User, target: str) -> None:
     assert safe_next(target) is None
     response = client.post("/login", data=login_form(officer.email, DEFAULT_PASSWORD, next=target))
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/lookup"
 
 
 def test_a_next_path_on_this_site_is_followed_after_sign_in(client: FlaskClient, officer: User) -> None:
@@ -255,7 +255,7 @@ def test_an_anonymous_visit_is_sent_to_sign_in_and_comes_back_afterwards(client:
 
 def test_a_signed_in_user_opening_the_login_page_is_sent_on(client: FlaskClient, officer: User) -> None:
     sign_in(client, officer.email)
-    assert client.get("/login").headers["Location"] == "/"
+    assert client.get("/login").headers["Location"] == "/lookup"
 
 
 def test_signing_out_needs_a_post(client: FlaskClient) -> None:

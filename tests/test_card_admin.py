@@ -427,3 +427,16 @@ def test_admin_actions_need_a_recent_sign_in(
     assert response.status_code == 302 and "/confirm" in response.headers["Location"]
     db.session.expire_all()
     assert db.session.scalar(select(Card.status)) is CardStatus.VALID
+
+
+def test_the_card_page_offers_only_the_actions_the_cards_status_allows(admin_client: FlaskClient, card: Card) -> None:
+    def page() -> str:
+        return admin_client.get(f"/admin/cards/{card.card_number}").get_data(as_text=True)
+
+    assert all(f"/{action}" in page() for action in ("reprint", "lost", "revoke"))
+    admin.mark_lost(card.card_number, datetime.now(UTC))
+    lost = page()
+    assert "/reprint" in lost and "/revoke" in lost and f"{card.card_number}/lost" not in lost
+    admin.revoke(card.card_number, datetime.now(UTC))
+    revoked = page()
+    assert "data-no-actions" in revoked and "/reprint" not in revoked and "/revoke" not in revoked

@@ -183,3 +183,37 @@ def test_the_dispatch_console_without_htmx_redirects_to_its_own_result_url(
     assert response.headers["Location"].startswith("/dispatch/r/")
     assert b"<html" in page.data and b'data-verdict-level="full"' in page.data
     assert b'hx-swap-oob' not in page.data
+
+
+@pytest.mark.parametrize(
+    ("typed", "chosen", "found_kind", "level"),
+    [("ZZ100001", "plate", "card", "full"), ("DRZ1204", "card", "plate", "full")],
+)
+def test_a_card_number_typed_as_a_plate_or_a_plate_typed_as_a_card_number_still_finds_the_record(
+    app: Flask, client: FlaskClient, officer: User, typed: str, chosen: str, found_kind: str, level: str
+) -> None:
+    response = lookup(client, typed, chosen, **HX)
+    html = response.get_data(as_text=True)
+    assert f'data-verdict-level="{level}"' in html
+    assert f'data-typed-as="{chosen}"' in html and f'data-kind="{found_kind}"' in html
+    with app.app_context():
+        event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == f"lookup.{found_kind}")).one()
+    assert event.outcome == "hit" and f'"typed_as":"{chosen}"' in event.detail
+
+
+def test_a_miss_under_both_readings_stays_a_miss_of_the_kind_chosen(client: FlaskClient, officer: User) -> None:
+    html = lookup(client, "ZZ999999", "plate", **HX).get_data(as_text=True)
+    assert "data-miss" in html and 'data-kind="plate"' in html and "data-typed-as" not in html
+
+
+def test_an_input_error_replaces_the_address_bars_earlier_result_url(client: FlaskClient, officer: User) -> None:
+    response = lookup(client, "!!!", "plate", **HX)
+    assert response.status_code == 422
+    assert response.headers["HX-Replace-Url"] == "/lookup"
+
+
+def test_a_result_url_from_another_session_shows_the_form_and_says_why(client: FlaskClient, officer: User) -> None:
+    response = client.get("/lookup/r/not-in-this-session")
+    assert response.status_code == 404
+    html = response.get_data(as_text=True)
+    assert "data-result-expired" in html and 'name="q"' in html

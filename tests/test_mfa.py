@@ -122,7 +122,7 @@ def test_five_wrong_codes_lock_the_account(app: Flask, client: FlaskClient) -> N
 def test_an_officer_needs_no_code_by_default(app: Flask, client: FlaskClient) -> None:
     with app.app_context():
         user = make_user("officer")
-    assert _password(client, user) == "/"
+    assert _password(client, user) == "/lookup"
 
 
 def test_an_officer_who_set_up_an_authenticator_is_always_asked_for_a_code(app: Flask, client: FlaskClient) -> None:

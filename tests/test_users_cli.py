@@ -17,6 +17,9 @@ from tests.factories import make_user
 
 PASSWORD = "harbour lights over the quay"
 
+# Where each role lands after signing in without a `next`: the page it works on.
+START_PAGES = {"officer": "/lookup", "dispatcher": "/dispatch", "reviewer": "/", "admin": "/"}
+
 
 def _count(app: Flask, model: type) -> int:
     with app.app_context():
@@ -31,7 +34,7 @@ def test_create_reads_the_password_from_standard_input(app: Flask, runner: Flask
     assert result.exit_code == 0, result.output
     assert "created sam.ortiz@metro.example.gov (officer, Metro Police)" in result.output
     assert PASSWORD not in result.output
-    assert sign_in(app.test_client(), "sam.ortiz@metro.example.gov", PASSWORD).headers["Location"] == "/"
+    assert sign_in(app.test_client(), "sam.ortiz@metro.example.gov", PASSWORD).headers["Location"] == "/lookup"
     created = audit_events(app, "admin.user_create")
     assert [(e.user_role, e.record_ids) for e in created] == [("cli", "1")]
 
@@ -90,7 +93,7 @@ def test_unlock_releases_a_locked_account(app: Flask, runner: FlaskCliRunner) ->
     result = runner.invoke(args=["users", "unlock", user.email.upper()])
     assert result.exit_code == 0, result.output
     assert not reload_user(app, user.id).is_locked
-    assert sign_in(client, user.email).headers["Location"] == "/"
+    assert sign_in(client, user.email).headers["Location"] == "/lookup"
 
 
 def test_disable_ends_the_accounts_sessions(app: Flask, runner: FlaskCliRunner) -> None:
@@ -127,7 +130,7 @@ def test_demo_creates_one_account_per_role_and_prints_how_to_sign_in(app: Flask,
     for role, (email, password) in accounts.items():
         client = app.test_client()
         response = sign_in(client, email, password, keys.get(email))
-        assert response.headers["Location"] == "/", role
+        assert response.headers["Location"] == START_PAGES[role], role
     with app.app_context():
         agencies = set(db.session.scalars(select(Agency.name)))
     assert agencies == {"Demo Police Department", "Office of Foreign Missions"}

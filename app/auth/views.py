@@ -35,7 +35,7 @@ LOCKED = "Too many failed attempts: the account is locked. Ask your administrato
 @public
 def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
-        return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
+        return redirect(safe_next(request.args.get("next")) or start_page(current_user.role))
     form = LoginForm(next=safe_next(request.args.get("next")) or "")
     return render_template("auth/login.html", form=form, signed_out=bool(request.args.get("signed_out")))
 
@@ -223,7 +223,14 @@ def _finish_sign_in(user_id: int, next_path: str | None) -> ResponseReturnValue:
     server_session.regenerate()
     login_user(_load(user_id))
     server_session[AUTHENTICATED_AT] = utcnow().isoformat()
-    return redirect(next_path or url_for("home.index"))
+    return redirect(next_path or start_page(current_user.role))
+
+
+def start_page(role: str) -> str:
+    """Where a sign-in without a `next` lands: the page the role works on."""
+    return {"officer": url_for("lookup.officer"), "dispatcher": url_for("lookup.dispatch")}.get(
+        str(role), url_for("home.index")
+    )
 
 
 def _load(user_id: int) -> User:

@@ -191,19 +191,27 @@ def issue_card(person_id: str, expires_on: date, now: datetime) -> Card:
     return new
 
 
+# The card statuses each action may start from; a revoked card allows none.
+ALLOWED_FROM: dict[str, frozenset[CardStatus]] = {
+    "reprint": frozenset({CardStatus.VALID, CardStatus.LOST}),
+    "lost": frozenset({CardStatus.VALID}),
+    "revoke": frozenset({CardStatus.VALID, CardStatus.LOST}),
+}
+
+
 def revoke(card_number: str, now: datetime, note: str = "") -> Card:
     """Revoke a valid or lost card for good: every print stops verifying (`revoked`)."""
-    return _change(card_number, "revoke", {CardStatus.VALID, CardStatus.LOST}, CardStatus.REVOKED, now, note)
+    return _change(card_number, "revoke", ALLOWED_FROM["revoke"], CardStatus.REVOKED, now, note)
 
 
 def mark_lost(card_number: str, now: datetime, note: str = "") -> Card:
     """Report a valid card lost: every print stops verifying (`revoked`) until a reprint."""
-    return _change(card_number, "lost", {CardStatus.VALID}, CardStatus.LOST, now, note)
+    return _change(card_number, "lost", ALLOWED_FROM["lost"], CardStatus.LOST, now, note)
 
 
 def reprint(card_number: str, now: datetime, note: str = "") -> Card:
     """Make a new print of a valid or lost card: it becomes valid and every older print is `superseded`."""
-    return _change(card_number, "reprint", {CardStatus.VALID, CardStatus.LOST}, CardStatus.VALID, now, note)
+    return _change(card_number, "reprint", ALLOWED_FROM["reprint"], CardStatus.VALID, now, note)
 
 
 def card_url(card_number: str, now: datetime) -> str:
@@ -250,7 +258,7 @@ def printable_problem(found: Card, today: date) -> str | None:
 
 
 def _change(
-    card_number: str, action: str, allowed: set[CardStatus], new_status: CardStatus, now: datetime, note: str
+    card_number: str, action: str, allowed: frozenset[CardStatus], new_status: CardStatus, now: datetime, note: str
 ) -> Card:
     found = _card(card_number)
     if found.status not in allowed:

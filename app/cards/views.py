@@ -210,7 +210,7 @@ def _card_page(card_number: str, error: str | None = None, status: int = 200) ->
         page=page,
         svg=_svg(page.svg) if page.svg else None,
         error=error,
-        ACTIONS=ACTIONS,
+        ACTIONS=[a for a in ACTIONS if page.card.status in admin.ALLOWED_FROM[a[0]]],
         BORDER_COLOURS=BORDER_COLOURS,
     )
     return Response(html, status)

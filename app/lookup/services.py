@@ -1,7 +1,7 @@
 """Lookups: a plate or card number in, the registry's records and each person's verdict out."""
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Literal
 
@@ -97,6 +97,7 @@ class LookupResult:
     hint_mission: str | None
     suggestions: tuple[str, ...]
     data_as_of: datetime | None
+    typed_as: Kind | None = None  # set when the input was chosen as the other kind and only this kind matched
 
     @property
     def found(self) -> bool:
@@ -133,15 +134,36 @@ def lookup(raw: str, kind: Kind | Literal["auto"] = "auto", today: date | None =
         audit.record(f"lookup.{kind if kind != 'auto' else 'query'}", "invalid")
         db.session.commit()
         raise
-    result = _plate(query, today) if kind == "plate" else _card(query, today)
+    result = _find(kind, query, today)
+    if not result.found and (other := _other_reading(raw, kind)) is not None:
+        # "ZZ000001" typed under Plate is a card number; a miss there would be a false "no record".
+        alternative = _find(*other, today)
+        if alternative.found:
+            result = replace(alternative, typed_as=kind)
     audit.record(
-        f"lookup.{kind}",
+        f"lookup.{result.kind}",
         "hit" if result.found else "miss",
-        query=query,
+        query=result.query,
         record_ids=_record_ids(result),
+        detail={"typed_as": kind} if result.typed_as else None,
     )
     db.session.commit()
     return result
+
+
+def _find(kind: Kind, query: str, today: date) -> LookupResult:
+    return _plate(query, today) if kind == "plate" else _card(query, today)
+
+
+def _other_reading(raw: str, kind: Kind) -> tuple[Kind, str] | None:
+    """The same input read as the other kind, when it has that kind's shape: a printed card number, or a plate."""
+    if kind == "plate":
+        number = "".join(raw.split()).replace("-", "").upper()
+        return ("card", number) if CARD_NUMBER_SHAPE.fullmatch(number) else None
+    try:
+        return "plate", plates.normalise(raw)
+    except plates.PlateError:
+        return None
 
 
 def _plate(plate: str, today: date) -> LookupResult:

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from app.auth.access import roles_required
 from app.htmx import render, wants_fragment
 from app.lookup import services
-from app.lookup.wording import TEMPLATE_GLOBALS
+from app.lookup.wording import LEVEL_WORDS, TEMPLATE_GLOBALS
 from app.ratelimits import lookup_limits
 from app.registry import photos
 
@@ -100,12 +100,15 @@ def _submit(layout: str) -> Response:
     try:
         result = services.lookup(raw, kind)  # type: ignore[arg-type]
     except services.LookupInputError as error:
-        return _page(layout, error=str(error), q=raw, kind=kind, status=422)
+        response = _page(layout, error=str(error), q=raw, kind=kind, status=422)
+        # The address bar must not keep an earlier result's URL: reloading it would show that result.
+        response.headers["HX-Replace-Url"] = url_for(f"lookup.{layout}")
+        return response
     rid = _remember(result)
     url = url_for(f"lookup.{layout}_result", rid=rid)
     if not wants_fragment():
         return redirect(url, code=303)
-    response = _page(layout, result=result, q=result.query, kind=kind, rid=rid)
+    response = _page(layout, result=result, q=result.query, kind=result.kind if kind != "auto" else kind, rid=rid)
     response.headers["HX-Push-Url"] = url
     return response
 
@@ -114,7 +117,8 @@ def _replay(layout: str, rid: str) -> Response:
     """Show a result of this session again, looked up afresh (the registry may have changed)."""
     entry = next((e for e in _history() if e["rid"] == rid), None)
     if entry is None:
-        abort(404, description="This result is no longer available in your session. Look it up again.")
+        # A bookmark from an earlier session, or the session timed out: the form, and why it is empty.
+        return _page(layout, expired=True, status=404)
     result = services.lookup(entry["query"], entry["kind"])
     return _page(layout, result=result, q=result.query, kind=entry["kind"], rid=rid)
 
@@ -141,4 +145,4 @@ def _summary(result: services.LookupResult) -> str:
         return "no record"
     if not result.persons:
         return "official car, no person"
-    return ", ".join(str(p.level) for p in result.persons)
+    return ", ".join(LEVEL_WORDS[p.level].lower() for p in result.persons)

@@ -26,18 +26,23 @@
     field.focus();
   });
 
-  // Dispatch console: after a result lands (a search or a replay from the history), the field shows what
-  // the result is for, selected, so the next plate typed replaces it.
+  // After a result lands (a search, a near match tapped, a replay from the history), the field shows what the
+  // result is for and the officer's tabs its kind. On the console the query is selected, so the next plate
+  // typed replaces it; on a phone the field is left alone (focusing it would open the keyboard).
   document.addEventListener("htmx:afterSwap", function (event) {
     // A history restore (Back/Forward) fires afterSwap without a target: nothing to do then.
     var target = event.detail && event.detail.target;
     if (!target || target.id !== "outcome") { return; }
-    var field = document.querySelector("[data-console-form] #q");
+    var field = document.querySelector("[data-console-form] #q, [data-lookup-form] #q");
     var result = target.querySelector("[data-query]");
     if (!field || !result) { return; }
     field.value = result.getAttribute("data-query");
-    field.focus();
-    field.select();
+    var tab = document.querySelector('[data-lookup-form] input[name=kind][value="' + result.getAttribute("data-kind") + '"]');
+    if (tab) { tab.checked = true; }
+    if (field.closest("[data-console-form]")) {
+      field.focus();
+      field.select();
+    }
   });
 
   document.addEventListener("htmx:configRequest", function (event) {
