@@ -4,18 +4,30 @@ from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import htmx
+from app.immunity.contacts import DS_COMMAND_CENTER
 from app.ratelimits import rate_limited_message, retry_after_seconds
+
+# Our words for the common refusals; Werkzeug's defaults talk about servers and permissions.
+PLAIN = {
+    403: ("Not for your account", "Your role cannot open this page. Ask your administrator if you need it."),
+    404: ("Not found", "There is nothing at this address. Check the link, or start again from the menu."),
+    405: ("Not allowed", "This address does not accept that kind of request."),
+}
+# When Envoy cannot answer, the officer still needs one: these pages put the DS Command Center call first.
+CALL_FIRST = frozenset({429, 500})
 
 
 def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-def render_error(status: int, title: str, message: str) -> tuple[object, int]:
+def render_error(status: int, title: str, message: str, code: str | None = None) -> tuple[object, int]:
+    """The error as JSON (`code`, default from the title) or as a page with our wording."""
     if wants_json():
-        return {"error": title.lower().replace(" ", "_"), "message": message}, status
+        return {"error": code or title.lower().replace(" ", "_"), "message": message}, status
     template = "errors/_error.html" if htmx else "errors/error.html"
-    return render_template(template, status=status, title=title, message=message), status
+    contacts = DS_COMMAND_CENTER if status in CALL_FIRST else ()
+    return render_template(template, status=status, title=title, message=message, contacts=contacts), status
 
 
 def register(app: Flask) -> None:
@@ -25,7 +37,11 @@ def register(app: Flask) -> None:
             seconds = retry_after_seconds()
             body, status = render_error(429, "Rate limited", rate_limited_message(seconds))
             return body, status, {"Retry-After": str(seconds)}  # type: ignore[return-value]
-        return render_error(error.code or 500, error.name, error.description or "")
+        code = error.code or 500
+        title, message = PLAIN.get(code, (error.name, error.description or ""))
+        if code == 404 and error.description and error.description != type(error).description:
+            message = error.description  # a view's own explanation beats the generic one
+        return render_error(code, title, message, code=error.name.lower().replace(" ", "_"))
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> tuple[object, int]:

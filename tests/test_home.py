@@ -30,3 +30,13 @@ def test_the_start_page_says_who_is_signed_in_and_links_to_the_password_change(
     page = client.get("/").get_data(as_text=True)
     assert f"Signed in as {user.email} (officer)" in page
     assert 'href="/account/password"' in page
+
+
+def test_a_page_that_does_not_exist_says_so_in_plain_words(client: FlaskClient, login_as: Callable[..., User]) -> None:
+    login_as("officer")
+    page = client.get("/no-such-page")
+    assert page.status_code == 404
+    assert "There is nothing at this address." in page.get_data(as_text=True)
+    forbidden = client.get("/admin/users")
+    assert forbidden.status_code == 403
+    assert "Your role cannot open this page." in forbidden.get_data(as_text=True)

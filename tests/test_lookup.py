@@ -1,5 +1,6 @@
 """Officer and dispatcher lookups: plate and card number to a verdict, as page and as htmx fragment."""
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -217,3 +218,14 @@ def test_a_result_url_from_another_session_shows_the_form_and_says_why(client: F
     assert response.status_code == 404
     html = response.get_data(as_text=True)
     assert "data-result-expired" in html and 'name="q"' in html
+
+
+@pytest.mark.parametrize(
+    ("query", "kind", "caveats"),
+    [("DRZ1204", "plate", ["plate"]), ("ZZ100001", "card", ["card"]), ("ZZ100002", "card", ["card", "official-acts"])],
+)
+def test_the_short_caveats_fit_what_was_looked_up_and_the_verdict(
+    client: FlaskClient, officer: User, query: str, kind: str, caveats: list[str]
+) -> None:
+    html = lookup(client, query, kind, **HX).get_data(as_text=True)
+    assert re.findall(r'data-caveat="([a-z-]+)"', html) == caveats

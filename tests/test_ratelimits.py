@@ -80,6 +80,7 @@ def test_a_user_over_the_lookup_limit_gets_429_with_retry_after(limited: Limited
     response = _lookup(alice)
     assert response.status_code == 429
     assert 1 <= int(response.headers["Retry-After"]) <= 60
+    assert 'href="tel:+18662172089"' in response.get_data(as_text=True)  # the call that is never rate limited
 
 
 def test_another_user_at_the_same_address_keeps_their_own_allowance(limited: LimitedApp) -> None:

@@ -32,6 +32,7 @@
     var torchButton = root.querySelector("[data-scan-torch]");
     var closeButton = root.querySelector("[data-scan-close]");
     var photoInput = root.querySelector("[data-scan-photo]");
+    var photoButton = photoInput.closest("label");
     var form = document.querySelector("[data-scan-form]");
     var scannedField = form.querySelector("input[name=scanned]");
     var stream = null;
@@ -49,6 +50,13 @@
       say("Code read. Checking…");
       scannedField.value = value;
       form.submit();
+    }
+
+    // Without a camera the photo is the only way: no empty video box, and the photo button becomes the main one.
+    function noCamera(text) {
+      video.hidden = true;
+      photoButton.classList.remove("secondary");
+      say(text);
     }
 
     function stop() {
@@ -79,10 +87,11 @@
     function open() {
       done = false;
       panel.hidden = false;
+      video.hidden = false;
       hint.hidden = true;
       say("Starting the camera…");
       if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-        say("No camera here. Take a photo of the card instead.");
+        noCamera("No camera here. Take a photo of the card instead.");
         return;
       }
       navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false }).then(function (s) {
@@ -94,7 +103,7 @@
         hintTimer = setTimeout(function () { hint.hidden = false; }, 5000);
         tick();
       }).catch(function () {
-        say("The camera is not available. Take a photo of the card instead.");
+        noCamera("The camera is not available. Take a photo of the card instead.");
       });
     }
 

@@ -315,3 +315,14 @@ def test_after_a_reprint_the_old_print_scans_as_superseded_and_the_new_one_verif
 
     assert scanner.scan(old_png, "scanner-reprinted-card-old-print") == refused("superseded", number, person_id)
     assert scanner.scan(new_png, "scanner-reprinted-card-new-print") == verified(number, person_id)
+
+
+def test_without_a_camera_the_scanner_offers_the_photo_as_the_main_button_and_no_empty_video(
+    signed_in_page: Page, live_server: LiveServer
+) -> None:
+    signed_in_page.goto(f"{live_server.url}/lookup")
+    signed_in_page.locator("[data-scan-open]").tap()
+    expect(signed_in_page.locator("[data-scan-status]")).to_contain_text("Take a photo of the card instead")
+    expect(signed_in_page.locator("[data-scanner] video")).to_be_hidden()
+    expect(signed_in_page.locator("label.scan-photo")).not_to_have_class(re.compile(r"\bsecondary\b"))
+    screenshot(signed_in_page, "scanner-no-camera")
