@@ -440,3 +440,19 @@ def test_the_card_page_offers_only_the_actions_the_cards_status_allows(admin_cli
     admin.revoke(card.card_number, datetime.now(UTC))
     revoked = page()
     assert "data-no-actions" in revoked and "/reprint" not in revoked and "/revoke" not in revoked
+
+
+def test_a_new_card_replaces_the_persons_valid_card_which_then_scans_as_revoked(card: Card) -> None:
+    now = datetime.now(UTC)
+    old_token = admin.card_url(card.card_number, now)
+    new = admin.issue_card(card.person_id, now.date() + timedelta(days=365), now)
+    db.session.refresh(card)
+    assert card.status is CardStatus.REVOKED and new.status is CardStatus.VALID
+    assert services.verify_card_token(old_token, now).reason is Reason.REVOKED
+    issued = events("admin.card_issue")[-1]
+    assert f"card:{card.card_number}" in issued.record_ids and card.card_number in issued.detail
+
+
+def test_the_person_page_warns_which_card_a_new_one_replaces(admin_client: FlaskClient, card: Card) -> None:
+    page = admin_client.get(f"/admin/cards/person/{card.person_id}").get_data(as_text=True)
+    assert "data-replaces" in page and f"The new card replaces {card.card_number}" in page

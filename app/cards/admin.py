@@ -154,7 +154,11 @@ def issue_defaults(holder: Person, today: date) -> IssueDefaults:
 
 
 def issue_card(person_id: str, expires_on: date, now: datetime) -> Card:
-    """Issue a new card to an active person: a fresh card number, the family from the category, audited."""
+    """Issue a new card to an active person: a fresh card number, the family from the category, audited.
+
+    The new card replaces any the person holds: their valid or lost cards are revoked in the same
+    transaction, so an old card left in circulation never verifies (one card per person, as OFM issues them).
+    """
     holder = db.session.scalar(select(Person).where(Person.id == person_id).options(joinedload(Person.mission)))
     if holder is None:
         raise NotFound(f"No person {person_id}")
@@ -168,6 +172,7 @@ def issue_card(person_id: str, expires_on: date, now: datetime) -> Card:
     if holder.accredited_until is not None and expires_on > holder.accredited_until:
         raise CardAdminError(f"The card may not outlast the accreditation (ends {holder.accredited_until.isoformat()})")
     defaults = issue_defaults(holder, today)
+    replaced = [c for c in holder.cards if c.status in (CardStatus.VALID, CardStatus.LOST)]
     new = Card(
         card_number=_new_number(defaults.card_type),
         person=holder,
@@ -178,14 +183,20 @@ def issue_card(person_id: str, expires_on: date, now: datetime) -> Card:
         status=CardStatus.VALID,
         min_valid_iat=now.replace(microsecond=0),
     )
+    for old in replaced:
+        old.status = CardStatus.REVOKED
     db.session.add(new)
     db.session.flush()
     audit.record(
         "admin.card_issue",
         "ok",
         query=new.card_number,
-        record_ids=_ids(new),
-        detail={"card_type": str(new.card_type), "expires_on": expires_on.isoformat()},
+        record_ids=[*_ids(new), *(f"card:{c.card_number}" for c in replaced)],
+        detail={
+            "card_type": str(new.card_type),
+            "expires_on": expires_on.isoformat(),
+            "revoked": [c.card_number for c in replaced],
+        },
     )
     db.session.commit()
     return new
