@@ -1,10 +1,10 @@
 """An officer given a temporary password by an administrator chooses their own before the first lookup."""
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from app.extensions import db
-from tests.browser.conftest import LiveServer, screenshot, sign_in
+from tests.browser.conftest import PHONE, LiveServer, screenshot, sign_in
 from tests.browser.test_accessibility import serious_violations
 from tests.factories import DEFAULT_PASSWORD, make_user
 
@@ -39,3 +39,23 @@ def test_a_temporary_password_is_replaced_on_the_way_to_the_officers_page(
     page.get_by_role("button", name="Change password").click()
     expect(page).to_have_url(f"{live_server.url}/lookup")
     expect(page.locator("#q")).to_be_visible()
+
+
+def test_on_a_phone_the_officers_top_bar_is_one_row_and_an_admins_pages_never_scroll_sideways(
+    signed_in_page: Page, browser: Browser, live_server: LiveServer
+) -> None:
+    signed_in_page.goto(f"{live_server.url}/lookup")
+    assert signed_in_page.locator(".topbar").bounding_box()["height"] < 70  # type: ignore[index]
+    with live_server.app.app_context():
+        admin = make_user("admin", email="phone.admin@browser.example.gov")
+        db.session.remove()
+    context = browser.new_context(**PHONE)
+    try:
+        phone = context.new_page()
+        sign_in(phone, live_server.url, admin.email, totp_secret=admin.totp_secret)
+        for path in ("/", "/admin/users", "/admin/cards", "/admin/audit"):
+            phone.goto(f"{live_server.url}{path}")
+            assert phone.evaluate("() => document.documentElement.scrollWidth") <= 390, path
+        screenshot(phone, "admin-phone-audit")
+    finally:
+        context.close()
