@@ -36,6 +36,8 @@ def test_signing_in_after_90_idle_days_disables_the_account_with_the_usual_refus
     assert after.is_disabled and after.disabled_reason == "idle"
     [disabled] = audit_events(app, "admin.user_disable")
     assert '"reason":"idle"' in disabled.detail
+    # The event names when the account was last used, not the moment it was disabled.
+    assert f'"last_active_at":"{(utcnow() - timedelta(days=91)).date().isoformat()}' in disabled.detail
     [login] = audit_events(app, "auth.login")
     assert login.outcome == "failure" and "idle_account_disabled" in login.detail
 

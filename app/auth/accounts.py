@@ -142,7 +142,7 @@ def disable_user(user_id: int, *, actor_id: int | None = None, via: str = "web")
 
 
 def enable_user(user_id: int, *, via: str = "web") -> User:
-    """Let a disabled account sign in again; its idle clock restarts now. Locks and the second factor stay as they are."""
+    """Let a disabled account sign in again; its idle clock restarts now. Locks and the second factor stay."""
     user = get_user(user_id)
     if not user.is_disabled:
         raise AccountError(f"{user.email} is not disabled.")

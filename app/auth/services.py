@@ -13,7 +13,7 @@ from sqlalchemy import delete, select
 from app.audit import service as audit
 from app.auth import passwords, totp
 from app.auth.roles import mfa_required
-from app.auth.sessions import hash_session_id
+from app.auth.sessions import delete_user_sessions, hash_session_id
 from app.extensions import db
 from app.models.accounts import User, UserSession
 from app.models.base import utcnow
@@ -195,10 +195,7 @@ def change_password(user_id: int, current: str, new: str, *, keep_session_id: st
     user.password_changed_at = now
     user.must_change_password = False
     user.recent_failures = []
-    others = delete(UserSession).where(UserSession.user_id == user.id)
-    if keep_session_id is not None:
-        others = others.where(UserSession.id_hash != hash_session_id(keep_session_id))
-    ended = int(getattr(db.session.execute(others), "rowcount", 0) or 0)
+    ended = delete_user_sessions(user.id, keep=keep_session_id)
     audit.record("auth.password_change", "success", detail={"other_sessions_ended": ended})
     db.session.commit()
     return PasswordChangeResult(PasswordChange.CHANGED)
@@ -206,18 +203,18 @@ def change_password(user_id: int, current: str, new: str, *, keep_session_id: st
 
 def disable_if_idle(user: User, now: datetime) -> bool:
     """Disable an enabled account unused for IDLE_LIMIT, in the caller's transaction; True if it was."""
-    if user.is_disabled or now - user.last_active_at < IDLE_LIMIT:
+    last_active = user.last_active_at
+    if user.is_disabled or now - last_active < IDLE_LIMIT:
         return False
     user.is_disabled = True
     user.disabled_reason = "idle"
     user.status_changed_at = now
-    result = db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
-    ended = int(getattr(result, "rowcount", 0) or 0)
+    ended = delete_user_sessions(user.id)
     audit.record(
         "admin.user_disable",
         "success",
         record_ids=[str(user.id)],
-        detail={"reason": "idle", "last_active_at": user.last_active_at.isoformat(), "sessions_ended": ended},
+        detail={"reason": "idle", "last_active_at": last_active.isoformat(), "sessions_ended": ended},
     )
     return True
 

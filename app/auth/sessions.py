@@ -296,9 +296,13 @@ def _user_id(session: ServerSession) -> int | None:
         return None
 
 
-def delete_user_sessions(user_id: int) -> int:
-    """End every session of this user, in the caller's transaction (db.session): disable, MFA reset."""
-    result = db.session.execute(delete(UserSession).where(UserSession.user_id == user_id))
+def delete_user_sessions(user_id: int, *, keep: str | None = None) -> int:
+    """End every session of this user but `keep` (a session id), in the caller's transaction (db.session):
+    disable, idle disable, MFA reset, password change. Returns how many ended."""
+    statement = delete(UserSession).where(UserSession.user_id == user_id)
+    if keep is not None:
+        statement = statement.where(UserSession.id_hash != hash_session_id(keep))
+    result = db.session.execute(statement)
     return int(getattr(result, "rowcount", 0) or 0)
 
 

@@ -133,12 +133,7 @@ def confirm_post() -> ResponseReturnValue:
     if result.step is not Step.SIGNED_IN:
         error = LOCKED if result.step is Step.LOCKED else "The password or code is wrong."
         return render_template("auth/confirm.html", form=form, needs_code=current_user.has_totp, error=error), 401
-    user_id = current_user.id
-    server_session = current_session()
-    # ASVS 7.2.4: re-authentication gets a new session id too.
-    server_session.regenerate()
-    login_user(_load(user_id))
-    server_session[AUTHENTICATED_AT] = utcnow().isoformat()
+    _renew_session(current_user.id)  # ASVS 7.2.4: re-authentication gets a new session id too
     return redirect(safe_next(form.next.data) or url_for("home.index"))
 
 
@@ -155,28 +150,20 @@ def change_password_post() -> ResponseReturnValue:
     form = PasswordForm()
     if not form.validate_on_submit():
         return _password_page(form), 400
-    server_session = current_session()
     result = services.change_password(
         current_user.id,
         form.current_password.data or "",
         form.new_password.data or "",
-        keep_session_id=server_session.session_id,
+        keep_session_id=current_session().session_id,
     )
     if result.outcome is PasswordChange.LOCKED:
-        user = _load(current_user.id)
-        services.sign_out(user, server_session.session_id)
-        logout_user()
-        server_session.end()
+        _end_session()
         return render_template("auth/login.html", form=LoginForm(), error=LOCKED), 401
     if result.outcome is PasswordChange.WRONG_PASSWORD:
         return _password_page(form, errors=["The current password is wrong."]), 401
     if result.outcome is PasswordChange.REJECTED:
         return _password_page(form, errors=list(result.problems)), 422
-    user_id = current_user.id
-    # A new credential gets a new session id (ASVS 7.2.4); every other session already ended.
-    server_session.regenerate()
-    login_user(_load(user_id))
-    server_session[AUTHENTICATED_AT] = utcnow().isoformat()
+    _renew_session(current_user.id)  # a new credential gets a new session id; every other session already ended
     flash("Password changed. Your other sessions have been signed out.", "success")
     return redirect(safe_next(form.next.data) or url_for("home.index"), code=303)
 
@@ -195,11 +182,7 @@ def _password_page(form: PasswordForm, errors: list[str] | None = None) -> str:
 @bp.post("/logout")
 @public
 def logout() -> ResponseReturnValue:
-    server_session = current_session()
-    user = current_user._get_current_object() if current_user.is_authenticated else None  # type: ignore[attr-defined]
-    services.sign_out(user, server_session.session_id)
-    logout_user()
-    server_session.end()
+    _end_session()
     response = redirect(url_for("auth.login", signed_out=1))
     # Drop cached pages and site storage (the Back button shows nothing). Not "cookies": that would clear
     # every cookie of the registrable domain; the session cookie is deleted on its own.
@@ -218,12 +201,26 @@ def _after_code(result: services.Result, template: str, form: CodeForm) -> Respo
 
 
 def _finish_sign_in(user_id: int, next_path: str | None) -> ResponseReturnValue:
-    server_session = current_session()
     # ASVS 7.2.4 / session fixation: the signed-in session never reuses an id seen before sign-in.
+    _renew_session(user_id)
+    return redirect(next_path or start_page(current_user.role))
+
+
+def _end_session() -> None:
+    """Sign out here: the session row goes (with its audit event), then the login and the cookie."""
+    server_session = current_session()
+    user = current_user._get_current_object() if current_user.is_authenticated else None  # type: ignore[attr-defined]
+    services.sign_out(user, server_session.session_id)
+    logout_user()
+    server_session.end()
+
+
+def _renew_session(user_id: int) -> None:
+    """The user has just proved who they are (sign-in, re-authentication, new password): a new session id."""
+    server_session = current_session()
     server_session.regenerate()
     login_user(_load(user_id))
     server_session[AUTHENTICATED_AT] = utcnow().isoformat()
-    return redirect(next_path or start_page(current_user.role))
 
 
 def start_page(role: str) -> str:
