@@ -39,8 +39,6 @@ def register(app: Flask) -> None:
             return body, status, {"Retry-After": str(seconds)}  # type: ignore[return-value]
         code = error.code or 500
         title, message = PLAIN.get(code, (error.name, error.description or ""))
-        if code == 404 and error.description and error.description != type(error).description:
-            message = error.description  # a view's own explanation beats the generic one
         return render_error(code, title, message, code=error.name.lower().replace(" ", "_"))
 
     @app.errorhandler(Exception)

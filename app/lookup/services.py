@@ -107,19 +107,23 @@ class LookupResult:
 def normalise(raw: str, kind: Kind | Literal["auto"]) -> tuple[Kind, str]:
     """Decide what was typed and put it in canonical form; LookupInputError if it cannot be looked up."""
     if kind == "auto":
-        compact = "".join(raw.split()).upper()
-        kind = "card" if CARD_NUMBER_SHAPE.fullmatch(compact) else "plate"
+        kind = "card" if CARD_NUMBER_SHAPE.fullmatch(_compact(raw)) else "plate"
     if kind == "plate":
         try:
             return "plate", plates.normalise(raw)
         except plates.PlateError as error:
             raise LookupInputError(str(error)) from None
-    number = "".join(raw.split()).replace("-", "").upper()
+    number = _compact(raw)
     if not number:
         raise LookupInputError("Enter a card number")
     if not CARD_NUMBER.fullmatch(number):
         raise LookupInputError("A card number has 4 to 20 letters and digits")
     return "card", number
+
+
+def _compact(raw: str) -> str:
+    """A card number as printed or read out: no spaces or dashes, upper case."""
+    return "".join(raw.split()).replace("-", "").upper()
 
 
 def lookup(raw: str, kind: Kind | Literal["auto"] = "auto", today: date | None = None) -> LookupResult:
@@ -158,7 +162,7 @@ def _find(kind: Kind, query: str, today: date) -> LookupResult:
 def _other_reading(raw: str, kind: Kind) -> tuple[Kind, str] | None:
     """The same input read as the other kind, when it has that kind's shape: a printed card number, or a plate."""
     if kind == "plate":
-        number = "".join(raw.split()).replace("-", "").upper()
+        number = _compact(raw)
         return ("card", number) if CARD_NUMBER_SHAPE.fullmatch(number) else None
     try:
         return "plate", plates.normalise(raw)

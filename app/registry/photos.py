@@ -30,8 +30,12 @@ class PhotoSource:
     digest: str  # SHA-256, hex
 
     def stored_name(self, person_id: str) -> str:
-        """The instance-relative name; it changes whenever the content does, so a copy never overwrites one in use."""
-        return f"{PHOTO_DIR}/{person_id}-{self.digest[:16]}{_STORED_SUFFIX[self.kind]}"
+        return _stored_name(person_id, self.digest, self.kind)
+
+
+def _stored_name(person_id: str, digest: str, kind: str) -> str:
+    """The instance-relative name; it changes whenever the content does, so a copy never overwrites one in use."""
+    return f"{PHOTO_DIR}/{person_id}-{digest[:16]}{_STORED_SUFFIX[kind]}"
 
 
 def check_source(folder: Path, relative: str) -> PhotoSource:
@@ -70,7 +74,11 @@ def instance_file(instance_path: Path, stored_name: str) -> Path:
 
 def install(instance_path: Path, source: PhotoSource, stored_name: str) -> bool:
     """Copy a photo into the instance folder unless it is already there; True when a file was written."""
-    return _write_once(instance_file(instance_path, stored_name), source.path.read_bytes())
+    target = instance_file(instance_path, stored_name)
+    if target.is_file():  # the name holds the content's hash: the same name is the same photo
+        return False
+    _write(target, source.path.read_bytes())
+    return True
 
 
 def store(instance_path: Path, person_id: str, content: bytes) -> str:
@@ -78,14 +86,14 @@ def store(instance_path: Path, person_id: str, content: bytes) -> str:
     kind = next((kind for kind, magic in _MAGIC.items() if content.startswith(magic)), None)
     if kind is None:
         raise ValueError("a registry photo must be a JPEG or PNG image")
-    source_name = f"{PHOTO_DIR}/{person_id}-{hashlib.sha256(content).hexdigest()[:16]}{_STORED_SUFFIX[kind]}"
-    _write_once(instance_file(instance_path, source_name), content)
-    return source_name
+    name = _stored_name(person_id, hashlib.sha256(content).hexdigest(), kind)
+    target = instance_file(instance_path, name)
+    if not target.is_file():
+        _write(target, content)
+    return name
 
 
-def _write_once(target: Path, content: bytes) -> bool:
-    if target.is_file():  # the name holds the content's hash: the same name is the same photo
-        return False
+def _write(target: Path, content: bytes) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     # Write then rename, so a reader never sees half a photo.
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
@@ -96,7 +104,6 @@ def _write_once(target: Path, content: bytes) -> bool:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    return True
 
 
 def remove(instance_path: Path, stored_names: Iterable[str]) -> None:
