@@ -23,6 +23,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     )
     configure(app, overrides)
     register_proxy_fix(app)
+    register_url_length_cap(app)
     register_extensions(app)
     register_auth(app)
     register_blueprints(app)
@@ -47,6 +48,13 @@ def register_proxy_fix(app: Flask) -> None:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+
+
+def register_url_length_cap(app: Flask) -> None:
+    """First of the before-request hooks: an overlong address is refused before CSRF, limits or sign-in."""
+    from app.url_length import register
+
+    register(app)
 
 
 def register_extensions(app: Flask) -> None:
