@@ -21,6 +21,7 @@ from tests.factories import (
     JPEG_BYTES,
     PNG_BYTES,
     card_row,
+    mission_row,
     person_row,
     small_registry_rows,
     vehicle_row,
@@ -215,6 +216,57 @@ def test_a_bad_row_rejects_the_whole_folder_with_its_file_and_line(
         assert snapshot() == before
         spouse = db.session.get(Person, "P2")
         assert spouse is not None and spouse.full_name == "Boris Testov"
+
+
+ORGANIZATION = mission_row(
+    mission_id="M3", name="Secretariat of the Example Union", country="", kind="international_org",
+    city="New York", state="NY", plate_code="",
+)
+
+
+def test_an_international_organization_without_a_country_is_imported(app: Flask, folder: Path, instance: Path) -> None:
+    rewrite(folder, lambda rows: rows["missions"].append(ORGANIZATION))
+    with app.app_context():
+        import_folder(folder, instance)
+        organization = db.session.get(Mission, "M3")
+        assert organization is not None and organization.country is None
+
+
+@pytest.mark.parametrize("kind", ["embassy", "consulate", "io_mission", "tecro", "teco"])
+def test_every_other_kind_of_mission_still_needs_a_country(
+    runner: FlaskCliRunner, folder: Path, instance: Path, kind: str
+) -> None:
+    rewrite(folder, lambda rows: rows["missions"].append({**ORGANIZATION, "kind": kind}))
+    exit_code, output = import_via_cli(runner, folder)
+    assert exit_code != 0
+    assert "missions.csv:4: missing country" in output.splitlines()
+    assert "import rejected: 1 problem(s); nothing was changed" in output
+
+
+def test_a_mission_of_an_unknown_kind_is_refused_for_its_kind_alone(runner: FlaskCliRunner, folder: Path, instance: Path) -> None:
+    rewrite(folder, lambda rows: rows["missions"].append({**ORGANIZATION, "kind": "agency"}))
+    exit_code, output = import_via_cli(runner, folder)
+    assert "missions.csv:4: unknown kind 'agency'" in output.splitlines()
+    assert "import rejected: 1 problem(s); nothing was changed" in output
+
+
+def test_an_organization_without_a_country_is_exported_empty_and_imports_back_unchanged(
+    app: Flask, runner: FlaskCliRunner, folder: Path, instance: Path, tmp_path: Path
+) -> None:
+    rewrite(folder, lambda rows: rows["missions"].append(ORGANIZATION))
+    assert import_via_cli(runner, folder)[0] == 0
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert runner.invoke(args=["registry", "export", str(first)]).exit_code == 0
+    missions = (first / "missions.csv").read_text(encoding="utf-8").splitlines()
+    assert "M3,Secretariat of the Example Union,,international_org,New York,NY,,false" in missions
+    exit_code, output = import_via_cli(runner, first)
+    assert exit_code == 0, output
+    assert "no changes: the registry already matches the folder" in output
+    assert runner.invoke(args=["registry", "export", str(second)]).exit_code == 0
+    assert (second / "missions.csv").read_bytes() == (first / "missions.csv").read_bytes()
+    with app.app_context():
+        organization = db.session.get(Mission, "M3")
+        assert organization is not None and organization.country is None
 
 
 def test_a_missing_column_is_reported_on_the_header_line(

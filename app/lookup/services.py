@@ -57,7 +57,7 @@ class PersonResult:
     date_of_birth: date | None
     nationality: str | None
     mission_name: str
-    mission_country: str
+    mission_country: str | None
     mission_city: str | None
     category: str
     relationship: str
@@ -84,7 +84,7 @@ class VehicleView:
     status: str
     registration_expires: date | None
     mission_name: str
-    mission_country: str
+    mission_country: str | None
 
 
 @dataclass(frozen=True)

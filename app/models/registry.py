@@ -24,7 +24,8 @@ class Mission(Model):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    country: Mapped[str] = mapped_column(String(100))
+    # SPEC §2: an international organization may have none; every other kind must (app.registry.columns).
+    country: Mapped[str | None] = mapped_column(String(100))
     kind: Mapped[MissionKind] = mapped_column(code_enum(MissionKind, "mission_kind"))
     city: Mapped[str | None] = mapped_column(String(100))
     state: Mapped[str | None] = mapped_column(String(2))

@@ -123,6 +123,8 @@ class Column:
     required: bool = False
     # An empty optional value: None, or this default (booleans are never NULL).
     empty: Any = None
+    # For a required column whose value may be empty in some rows: given the row's other values, whether it may.
+    empty_allowed: Callable[[dict[str, Any]], bool] | None = None
 
     def format(self, value: Any) -> str:
         return _format(value)
@@ -150,6 +152,15 @@ class FileSpec:
         return column_type.length if isinstance(column_type, String) else None
 
 
+def _country_may_be_empty(values: dict[str, Any]) -> bool:
+    """SPEC §2: an international organization may have no country (its staff's nationality is on the person).
+
+    A kind that could not be read is reported on its own and says nothing about the country.
+    """
+    kind = values.get("kind")
+    return kind is None or kind is MissionKind.INTERNATIONAL_ORG
+
+
 MISSIONS = FileSpec(
     "missions.csv",
     Mission,
@@ -157,7 +168,7 @@ MISSIONS = FileSpec(
     (
         Column("mission_id", "id", _identifier, required=True),
         Column("name", "name", required=True),
-        Column("country", "country", required=True),
+        Column("country", "country", required=True, empty_allowed=_country_may_be_empty),
         Column("kind", "kind", _enum(MissionKind), required=True),
         Column("city", "city"),
         Column("state", "state", _two_letters),

@@ -186,13 +186,16 @@ def _read_values(
     spec: FileSpec, line: int, cells: Any, absent: list[Column], problems: Problems
 ) -> dict[str, Any]:
     values: dict[str, Any] = {c.attribute: c.empty for c in absent}
+    empty_required: list[Column] = []
     for column, cell in cells:
         raw = cell.strip()
         if not raw:
-            if column.required:
+            if column.required and column.empty_allowed is None:
                 problems.add(spec, line, f"missing {column.name}")
             else:
                 values[column.attribute] = column.empty
+                if column.required:
+                    empty_required.append(column)
             continue
         if any(not c.isprintable() for c in raw):
             problems.add(spec, line, f"{column.name} contains a control character or line break")
@@ -207,6 +210,11 @@ def _read_values(
             problems.add(spec, line, f"{column.name} is longer than {limit} characters")
             continue
         values[column.attribute] = value
+    for column in empty_required:
+        # Decided once the whole row is read: whether it may be empty depends on the row's other values.
+        if column.empty_allowed is not None and not column.empty_allowed(values):
+            problems.add(spec, line, f"missing {column.name}")
+            del values[column.attribute]
     return values
 
 

@@ -63,7 +63,7 @@ def plan(rng: random.Random, size: Mapping[str, float], codes: Mapping[str, str]
         take = min(len(pool), quota + spill)
         spill = quota + spill - take
         chosen += weighted_sample(rng, pool, [m.weight for m in pool], take)
-    chosen.sort(key=lambda m: (m.row["kind"], m.row["country"], m.row["city"], m.row["name"]))
+    chosen.sort(key=lambda m: (m.row["kind"], m.row["country"] or "", m.row["city"], m.row["name"]))
     for number, mission in enumerate(chosen, start=1):
         mission.row["id"] = f"M{number:05d}"
     _flag_special_bilateral(rng, anchors + chosen)
@@ -74,7 +74,10 @@ def _candidates(rng: random.Random, size: Mapping[str, float], codes: Mapping[st
     """Every mission the demo could have, by role: one embassy and UN mission per country, consulates per city."""
     pools: dict[str, list[Planned]] = {role: [] for role, _ in KIND_SHARES}
 
-    def add(role: str, name: str, country: str, kind: MissionKind, city: str, state: str, weight: float) -> None:
+    def add(
+        role: str, name: str, country: str | None, kind: MissionKind, city: str, state: str, weight: float,
+        coded_as: str | None = None,
+    ) -> None:
         # Honorary consuls drive on state plates (facts §3); a few new missions have no plates yet.
         has_plates = role != "honorary" and rng.random() >= 0.02
         row = {
@@ -84,7 +87,7 @@ def _candidates(rng: random.Random, size: Mapping[str, float], codes: Mapping[st
             "kind": kind,
             "city": city,
             "state": state,
-            "plate_code": codes[country] if has_plates else None,
+            "plate_code": codes[coded_as or country] if has_plates else None,
             "special_bilateral": False,
         }
         pools[role].append(Planned(row, role, weight))
@@ -111,7 +114,8 @@ def _candidates(rng: random.Random, size: Mapping[str, float], codes: Mapping[st
             add("honorary", name, country, MissionKind.CONSULATE, city, state, KIND_WEIGHTS["honorary"])
     for name, body, city, state in words.ORGANISATIONS:
         weight = KIND_WEIGHTS["organisation"] * (3.0 if name == "United Nations Secretariat" else 1.0)
-        add("organisation", name, body, MissionKind.INTERNATIONAL_ORG, city, state, weight)
+        # An organization has no country (SPEC §2); it drives on its body's plate code.
+        add("organisation", name, None, MissionKind.INTERNATIONAL_ORG, city, state, weight, coded_as=body)
     for city, state in words.TECO_CITIES:
         name = f"Taipei Economic and Cultural Office in {city}"
         add("teco", name, words.TAIWAN, MissionKind.TECO, city, state, KIND_WEIGHTS["teco"])
