@@ -3,8 +3,16 @@
 import os
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 DEV_SECRET_KEY = "dev-only-secret-key-not-for-production"
+# The session cookie under ENVOY_INSECURE_COOKIES: browsers refuse a __Host- cookie that is not Secure.
+INSECURE_COOKIE_NAME = "envoy_session"
+# An on/off environment variable; set but empty means off.
+FLAG_VALUES = {
+    **dict.fromkeys(("1", "true", "yes", "on"), True),
+    **dict.fromkeys(("0", "false", "no", "off", ""), False),
+}
 
 DEFAULTS: dict[str, Any] = {
     "ENVOY_ENV": "development",
@@ -12,7 +20,7 @@ DEFAULTS: dict[str, Any] = {
     "SQLALCHEMY_DATABASE_URI": None,  # set from the instance folder when not given
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
-    "BASE_URL": "http://127.0.0.1:8000",
+    "BASE_URL": "http://127.0.0.1:8000",  # `make run` sets it to the address it serves on
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_KEY_PREFIX": "envoy",
     "LOOKUP_RATE_PER_USER": "60/minute",
@@ -27,6 +35,8 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SECURE": True,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    # Development only: a plain, non-Secure session cookie, so a phone can sign in over http on a LAN.
+    "INSECURE_COOKIES": False,
     "MFA_REQUIRED_ROLES": ("reviewer", "admin"),
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the server-side session
 }
@@ -44,6 +54,7 @@ ENVIRONMENT = {
     "SIGNIN_RATE_PER_EMAIL": "SIGNIN_RATE_PER_EMAIL",
     "TRUSTED_PROXIES": "TRUSTED_PROXIES",
     "MFA_REQUIRED_ROLES": "MFA_REQUIRED_ROLES",
+    "ENVOY_INSECURE_COOKIES": "INSECURE_COOKIES",
 }
 
 
@@ -59,7 +70,13 @@ def load(overrides: Mapping[str, Any] | None, environ: Mapping[str, str] = os.en
             config[key] = environ[variable]
     if isinstance(config["MFA_REQUIRED_ROLES"], str):
         config["MFA_REQUIRED_ROLES"] = tuple(r.strip() for r in config["MFA_REQUIRED_ROLES"].split(",") if r.strip())
+    if isinstance(config["INSECURE_COOKIES"], str):
+        config["INSECURE_COOKIES"] = _flag("ENVOY_INSECURE_COOKIES", config["INSECURE_COOKIES"])
     config.update(overrides or {})
+    if config["INSECURE_COOKIES"]:
+        # Browsers drop a Secure cookie set over http anywhere but localhost; only the cookie's attributes change.
+        config["SESSION_COOKIE_NAME"] = INSECURE_COOKIE_NAME
+        config["SESSION_COOKIE_SECURE"] = False
     url = config["SQLALCHEMY_DATABASE_URI"]
     if isinstance(url, str) and url.startswith("postgresql://"):
         # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
@@ -67,13 +84,26 @@ def load(overrides: Mapping[str, Any] | None, environ: Mapping[str, str] = os.en
     return config
 
 
+def _flag(variable: str, value: str) -> bool:
+    try:
+        return FLAG_VALUES[value.strip().lower()]
+    except KeyError:
+        raise ConfigError(f"{variable} must be 1 or 0, not {value!r}") from None
+
+
 def check_production(config: Mapping[str, Any]) -> None:
-    """Refuse to run in production with development secrets or an insecure cookie."""
+    """Refuse to run in production with development secrets, an insecure cookie or a development BASE_URL."""
     if config["ENVOY_ENV"] != "production":
         return
     if not config["SECRET_KEY"] or config["SECRET_KEY"] == DEV_SECRET_KEY or len(config["SECRET_KEY"]) < 32:
         raise ConfigError("production needs SECRET_KEY set to a random value of at least 32 characters")
-    if not config["SESSION_COOKIE_SECURE"]:
-        raise ConfigError("production needs SESSION_COOKIE_SECURE")
+    if config["INSECURE_COOKIES"]:
+        raise ConfigError("ENVOY_INSECURE_COOKIES is for development only; production needs the __Host- cookie")
+    if not config["SESSION_COOKIE_SECURE"] or not config["SESSION_COOKIE_NAME"].startswith("__Host-"):
+        raise ConfigError("production needs SESSION_COOKIE_SECURE and a __Host- session cookie")
+    # Card QR codes carry BASE_URL for years: never the development default, never plain http.
+    base_url = urlsplit(config["BASE_URL"] or "")
+    if base_url.scheme != "https" or not base_url.hostname:
+        raise ConfigError("production needs BASE_URL set to Envoy's public https address (https://envoy.example.gov)")
     if config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
         raise ConfigError("production needs RATELIMIT_STORAGE_URI shared by every process (redis://...)")

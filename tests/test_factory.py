@@ -3,7 +3,15 @@
 import pytest
 
 from app import create_app
-from app.config import ConfigError, load
+from app.config import DEFAULTS, ConfigError, load
+
+PRODUCTION = {
+    "ENVOY_ENV": "production",
+    "SECRET_KEY": "s" * 40,
+    "SQLALCHEMY_DATABASE_URI": "sqlite://",
+    "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+    "BASE_URL": "https://envoy.example.gov",
+}
 
 
 def test_environment_overrides_defaults() -> None:
@@ -29,16 +37,69 @@ def test_production_refuses_the_development_secret() -> None:
 
 def test_production_refuses_per_process_rate_limits() -> None:
     with pytest.raises(ConfigError, match="RATELIMIT_STORAGE_URI"):
-        create_app({"ENVOY_ENV": "production", "SECRET_KEY": "s" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+        create_app({**PRODUCTION, "RATELIMIT_STORAGE_URI": "memory://"})
 
 
 def test_production_starts_with_real_secrets() -> None:
-    app = create_app(
-        {
-            "ENVOY_ENV": "production",
-            "SECRET_KEY": "s" * 40,
-            "SQLALCHEMY_DATABASE_URI": "sqlite://",
-            "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
-        }
-    )
+    app = create_app(PRODUCTION)
     assert app.config["ENVOY_ENV"] == "production"
+
+
+def test_base_url_comes_from_the_environment() -> None:
+    config = load(None, environ={"BASE_URL": "http://127.0.0.1:8101"})
+    assert config["BASE_URL"] == "http://127.0.0.1:8101"
+
+
+def test_production_refuses_to_start_without_base_url() -> None:
+    with pytest.raises(ConfigError, match="BASE_URL"):
+        create_app({key: value for key, value in PRODUCTION.items() if key != "BASE_URL"})
+
+
+@pytest.mark.parametrize("base_url", ["http://envoy.example.gov", "envoy.example.gov", "https://", ""])
+def test_production_refuses_a_base_url_that_is_not_an_https_address(base_url: str) -> None:
+    with pytest.raises(ConfigError, match="BASE_URL"):
+        create_app({**PRODUCTION, "BASE_URL": base_url})
+
+
+def test_production_refuses_the_development_base_url_even_when_given_explicitly() -> None:
+    with pytest.raises(ConfigError, match="BASE_URL"):
+        create_app({**PRODUCTION, "BASE_URL": DEFAULTS["BASE_URL"]})
+
+
+# --- ENVOY_INSECURE_COOKIES: trying Envoy over plain http from a phone (development only) ---------------
+
+
+@pytest.mark.parametrize("value", ["1", "true", "yes"])
+def test_the_insecure_cookie_switch_gives_a_plain_cookie_that_is_not_secure(value: str) -> None:
+    config = load(None, environ={"ENVOY_INSECURE_COOKIES": value})
+    assert config["SESSION_COOKIE_NAME"] == "envoy_session"
+    assert config["SESSION_COOKIE_SECURE"] is False
+
+
+def test_the_insecure_cookie_switch_changes_no_other_cookie_attribute() -> None:
+    plain, switched = load(None, environ={}), load(None, environ={"ENVOY_INSECURE_COOKIES": "1"})
+    changed = {key for key in plain if plain[key] != switched[key]}
+    assert changed == {"INSECURE_COOKIES", "SESSION_COOKIE_NAME", "SESSION_COOKIE_SECURE"}
+    assert switched["SESSION_COOKIE_HTTPONLY"] is True and switched["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+@pytest.mark.parametrize("value", ["0", "", "false"])
+def test_the_switch_off_keeps_the_host_cookie(value: str) -> None:
+    config = load(None, environ={"ENVOY_INSECURE_COOKIES": value})
+    assert config["SESSION_COOKIE_NAME"] == "__Host-envoy_session"
+    assert config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_an_unreadable_switch_value_is_refused() -> None:
+    with pytest.raises(ConfigError, match="ENVOY_INSECURE_COOKIES"):
+        load(None, environ={"ENVOY_INSECURE_COOKIES": "please"})
+
+
+def test_production_refuses_the_insecure_cookie_switch() -> None:
+    with pytest.raises(ConfigError, match="ENVOY_INSECURE_COOKIES"):
+        create_app({**PRODUCTION, "INSECURE_COOKIES": True})
+
+
+def test_production_refuses_a_session_cookie_without_the_host_prefix() -> None:
+    with pytest.raises(ConfigError, match="__Host-"):
+        create_app({**PRODUCTION, "SESSION_COOKIE_NAME": "envoy_session"})
