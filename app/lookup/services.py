@@ -1,6 +1,7 @@
 """Lookups: a plate or card number in, the registry's records and each person's verdict out."""
 
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Literal
@@ -8,7 +9,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from app import plates
+from app import alphabets, plates
 from app.audit import service as audit
 from app.extensions import db
 from app.home.services import data_as_of
@@ -106,6 +107,9 @@ class LookupResult:
 
 def normalise(raw: str, kind: Kind | Literal["auto"]) -> tuple[Kind, str]:
     """Decide what was typed and put it in canonical form; LookupInputError if it cannot be looked up."""
+    if letters := alphabets.foreign_letters(raw):
+        # Greek Ζ or Cyrillic О look Latin in the field: say which they are, never read them as Latin (SPEC §4).
+        raise LookupInputError(alphabets.retype_message(letters))
     if kind == "auto":
         kind = "card" if CARD_NUMBER_SHAPE.fullmatch(_compact(raw)) else "plate"
     if kind == "plate":
@@ -122,8 +126,8 @@ def normalise(raw: str, kind: Kind | Literal["auto"]) -> tuple[Kind, str]:
 
 
 def _compact(raw: str) -> str:
-    """A card number as printed or read out: no spaces or dashes, upper case."""
-    return "".join(raw.split()).replace("-", "").upper()
+    """A card number as printed or read out: no spaces or dashes, upper case; fullwidth digits as digits (NFKC)."""
+    return "".join(unicodedata.normalize("NFKC", raw).split()).replace("-", "").upper()
 
 
 def lookup(raw: str, kind: Kind | Literal["auto"] = "auto", today: date | None = None) -> LookupResult:
