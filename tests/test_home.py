@@ -18,7 +18,7 @@ def test_every_response_carries_the_security_headers(client: FlaskClient) -> Non
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
     assert "'unsafe-inline'" not in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Referrer-Policy"] == "same-origin"
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
 
