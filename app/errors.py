@@ -1,6 +1,10 @@
 """Error pages: a full page, an htmx fragment or JSON, by what the request asked for."""
 
-from flask import Flask, render_template, request
+import ipaddress
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import htmx
@@ -15,6 +19,8 @@ PLAIN = {
 }
 # When Envoy cannot answer, the officer still needs one: these pages put the DS Command Center call first.
 CALL_FIRST = frozenset({429, 500})
+# Flask-WTF's reason when a form's token has no partner in the session: the session cookie did not come back.
+CSRF_SESSION_MISSING = "The CSRF session token is missing."
 
 
 def wants_json() -> bool:
@@ -30,7 +36,53 @@ def render_error(status: int, title: str, message: str, code: str | None = None)
     return render_template(template, status=status, title=title, message=message, contacts=contacts), status
 
 
+def _on_plain_http_elsewhere() -> bool:
+    """This page is on plain http at an address other than this computer's, where browsers drop Secure cookies."""
+    if request.is_secure:
+        return False
+    hostname = urlsplit("//" + request.host).hostname or ""
+    if hostname == "localhost" or hostname.endswith(".localhost"):
+        return False
+    try:
+        return not ipaddress.ip_address(hostname).is_loopback
+    except ValueError:
+        return True
+
+
+def csrf_refusal(error: CSRFError) -> tuple[str, str, str]:
+    """Title, message and code for a form Envoy could not check, in words for the person holding the phone."""
+    if error.description != CSRF_SESSION_MISSING:
+        return (
+            "Form out of date",
+            "Envoy could not check that this form came from its own page. Reload the page and try again.",
+            "csrf_failed",
+        )
+    config = current_app.config
+    # Only outside production: behind a TLS proxy that TRUSTED_PROXIES does not name, an HTTPS page looks like http.
+    if config["SESSION_COOKIE_SECURE"] and config["ENVOY_ENV"] != "production" and _on_plain_http_elsewhere():
+        return (
+            "Envoy needs HTTPS here",
+            "Your browser refused Envoy's secure cookie because this page is not on HTTPS or on localhost, so "
+            "Envoy cannot check that this form came from its own page. Open Envoy over HTTPS, or at localhost on "
+            "the computer that runs it; to try it from a phone, see \"Trying Envoy from a phone\" in the README.",
+            "csrf_session_missing",
+        )
+    return (
+        "Session not found",
+        "Envoy could not find your session, so it cannot check that this form came from its own page. Your session "
+        f"may have ended ({config['SESSION_IDLE_MINUTES']} minutes without use, or you signed out in another tab), "
+        "or your browser refused Envoy's cookie: browsers keep it only on an HTTPS page or on localhost, and only "
+        "when cookies are allowed. Reload the page, sign in again if asked, and try again.",
+        "csrf_session_missing",
+    )
+
+
 def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError) -> tuple[object, int]:
+        title, message, code = csrf_refusal(error)
+        return render_error(400, title, message, code=code)
+
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> tuple[object, int]:
         if error.code == 429:
