@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# TLS_CERT and TLS_KEY (PEM files): serve https, e.g. to try Envoy from a phone (README).
+SCHEME = $(if $(TLS_CERT),https,http)
+TLS_ARGS = $(if $(TLS_CERT),--certfile $(TLS_CERT) --keyfile $(TLS_KEY))
 
 .PHONY: run test test-sqlite test-postgres browser-deps clean
 
@@ -19,14 +22,17 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
-## make run: install, migrate, seed demo data the first time, print the demo accounts, serve on http://127.0.0.1:8000
+## make run: install, migrate, seed demo data the first time, print the demo accounts, serve on http://$(HOST):$(PORT)
+# Card QR codes, `cards token` and the sign-in address printed by `users demo` use BASE_URL: the address served
+# here, unless BASE_URL is set (e.g. the LAN address a phone uses when HOST=0.0.0.0).
+run: export BASE_URL ?= $(SCHEME)://$(HOST):$(PORT)
 run: $(VENV)/.runtime
 	$(FLASK) db upgrade
 	$(FLASK) registry seed-demo --if-empty
 	$(FLASK) keys rotate --if-none
 	$(FLASK) users demo
-	@echo "Envoy is serving on http://$(HOST):$(PORT)  (Ctrl-C stops it)"
-	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - --access-logformat '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms' wsgi:app
+	@echo "Envoy is serving on $(SCHEME)://$(HOST):$(PORT)  (Ctrl-C stops it); card QR codes open $(BASE_URL)/v/..."
+	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) $(TLS_ARGS) --access-logfile - --access-logformat '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms' wsgi:app
 
 ## make test: install what the tests need, run every test on SQLite, and on PostgreSQL when TEST_DATABASE_URL is set
 test: $(VENV)/.dev browser-deps
