@@ -19,11 +19,13 @@ SUMMARIES: dict[Level, str] = {
     Level.UNVERIFIED: "not verified",
 }
 
-# SPEC §3 "Always shown" and facts §4.1–4.3, §6 item 4: true at every level, even full immunity.
+# SPEC §3 "Always shown" and facts §4.1–4.3, §6 item 4: true at every level, even full immunity, so no line
+# may promise what a level's table answer withholds (issue 8 item 5): whether to write the citation is the table's
+# "Traffic citation" row (Yes at every level but `unverified`, whose every row is "Call DS first").
 ALWAYS_ALLOWED: tuple[str, ...] = (
     "Act to stop imminent danger to the public or a serious crime about to happen, as far as needed",
     "Defend yourself and others",
-    "Stop the vehicle and issue a traffic citation: a citation is never an arrest",
+    "Stop the vehicle: a traffic citation is never an arrest",
     "Never let an impaired driver keep driving: call a friend, relative or taxi, or with consent take them "
     "to the station",
     "Tow a vehicle as far as needed to clear a traffic obstruction or a safety hazard",

@@ -1,6 +1,9 @@
 """How codes read on the verdict screen: question labels, answers, categories, levels."""
 
+from difflib import SequenceMatcher
+
 from app.immunity import Answer, Level
+from app.immunity.contacts import DS_COMMAND_CENTER
 
 QUESTIONS = {
     "arrest_or_detention": "Arrest or detain",
@@ -61,8 +64,52 @@ DRIVING = {
         "stop",
     ),
 }
+# What a record under review or suspended means for this stop (facts §4.2). The facts do not say whether an
+# unimpaired driver whose privileges are suspended may drive on: the last line says so and sends to DS.
+DRIVING_GUIDANCE = (
+    "Immunity is unchanged: the verdict above still applies.",
+    "You may issue a citation: it is not an arrest. Document everything.",
+    "An impaired driver never drives on, whatever the immunity.",
+    "Report the stop to OFM: the citation and your report add to this record.",
+)
+SUSPENDED_NOT_CONFIRMED = (
+    "Not confirmed: whether a driver with suspended privileges who is not impaired may drive on. "
+    "Ask the DS Command Center."
+)
+# How the dispatcher's history names a driving record worth relaying.
+DRIVING_SHORT = {"review": "driving under review", "suspended": "driving suspended"}
+
+# The one number a result keeps in reach (the call bar, the failure panel): the first DS Command Center line.
+DS_CALL = DS_COMMAND_CENTER[0]
 
 RELATIONSHIPS = {"principal": "Principal", "spouse": "Spouse", "child": "Child", "other_family": "Family member"}
+
+
+
+def mark_difference(query: str, plate: str) -> list[tuple[str, bool]]:
+    """`plate` in runs of (text, differs from `query`), so a near match shows which characters are not the same.
+
+    A near match is one edit away (plates.variants). Of the same length (a misread, another character, two
+    neighbours swapped), every position that differs is marked; otherwise the inserted characters are, and
+    for a missing character the one that now stands where it was.
+    """
+    if len(query) == len(plate):
+        flags = [a != b for a, b in zip(query, plate, strict=True)]
+    else:
+        flags = [False] * len(plate)
+        for tag, _i1, _i2, j1, j2 in SequenceMatcher(a=query, b=plate, autojunk=False).get_opcodes():
+            if tag == "delete" and plate:
+                flags[min(j1, len(plate) - 1)] = True
+            for j in range(j1, j2):
+                flags[j] = flags[j] or tag != "equal"
+    runs: list[tuple[str, bool]] = []
+    for char, differs in zip(plate, flags, strict=True):
+        if runs and runs[-1][1] == differs:
+            runs[-1] = (runs[-1][0] + char, differs)
+        else:
+            runs.append((char, differs))
+    return runs
+
 
 TEMPLATE_GLOBALS = {
     "QUESTIONS": QUESTIONS,
@@ -71,4 +118,9 @@ TEMPLATE_GLOBALS = {
     "CATEGORIES": CATEGORIES,
     "RELATIONSHIPS": RELATIONSHIPS,
     "DRIVING": DRIVING,
+    "DRIVING_GUIDANCE": DRIVING_GUIDANCE,
+    "SUSPENDED_NOT_CONFIRMED": SUSPENDED_NOT_CONFIRMED,
+    "DS_CALL": DS_CALL,
+    "DS_COMMAND_CENTER": DS_COMMAND_CENTER,
+    "mark_difference": mark_difference,
 }

@@ -2,11 +2,15 @@
 
 import json
 
+import pytest
+
 from app.immunity import (
     CONTACTS,
+    Answer,
     Category,
     Contact,
     MissionKind,
+    Level,
     PersonFacts,
     Relationship,
     decide,
@@ -118,3 +122,27 @@ def test_verdict_to_dict_round_trips_through_json():
         "tel": "tel:+18662172089",
     }
     assert data["reasons"][-1] == "Card expired on 2020-01-01"
+
+
+# Issue 8 item 5: the always-allowed list and the table answers never disagree, at any level.
+ALWAYS_ALLOWED_LEVELS = {
+    Level.FULL: person(Category.DIPLOMATIC_AGENT, MissionKind.EMBASSY),
+    Level.FELONY_WARRANT: person(Category.CAREER_CONSULAR_OFFICER, MissionKind.CONSULATE),
+    Level.OFFICIAL_ACTS: person(Category.SERVICE_STAFF, MissionKind.EMBASSY),
+    Level.NONE: person(Category.NONE, MissionKind.EMBASSY),
+    Level.UNVERIFIED: person(Category.DIPLOMATIC_AGENT, MissionKind.EMBASSY, problems=("Card revoked",)),
+}
+
+
+@pytest.mark.parametrize("level", list(ALWAYS_ALLOWED_LEVELS), ids=str)
+def test_the_always_allowed_list_promises_nothing_the_table_withholds(level: Level) -> None:
+    verdict = decide(ALWAYS_ALLOWED_LEVELS[level])
+    assert verdict.level is level
+    allowed = " ".join(verdict.always_allowed).lower()
+    if verdict.answers.traffic_citation is not Answer.YES:
+        assert "issue a traffic citation" not in allowed and "write a citation" not in allowed
+    if verdict.answers.vehicle_search_or_impound is not Answer.YES:
+        assert "impound" not in allowed and "search the vehicle" not in allowed
+    if verdict.answers.arrest_or_detention is not Answer.YES:
+        assert "arrest the" not in allowed and "detain" not in allowed
+    assert any("citation is never an arrest" in line for line in verdict.always_allowed)  # SPEC §3, every level
