@@ -229,3 +229,78 @@ def test_the_short_caveats_fit_what_was_looked_up_and_the_verdict(
 ) -> None:
     html = lookup(client, query, kind, **HX).get_data(as_text=True)
     assert re.findall(r'data-caveat="([a-z-]+)"', html) == caveats
+
+
+def test_a_result_link_that_outlived_its_session_names_what_it_was_for_and_offers_it_again(
+    app: Flask, client: FlaskClient, officer: User
+) -> None:
+    location = lookup(client, "DRZ1204", "plate").headers["Location"]
+    client.post("/logout", data={"csrf_token": _csrf(client)})
+    sign_in(client, officer.email)
+    response = client.get(location)
+    assert response.status_code == 404
+    html = response.get_data(as_text=True)
+    assert 'data-earlier-query="DRZ1204"' in html
+    assert re.search(r'name="q" value="DRZ1204"', html) and re.search(r'name="kind" value="plate"', html)
+
+
+def test_another_users_result_link_names_nothing(
+    app: Flask, client: FlaskClient, officer: User, login_as: Callable[..., User]
+) -> None:
+    location = lookup(client, "DRZ1204", "plate").headers["Location"]
+    client.post("/logout", data={"csrf_token": _csrf(client)})
+    login_as("officer", email="other@example.gov")
+    html = client.get(location).get_data(as_text=True)
+    assert "data-result-expired" in html and "DRZ1204" not in html
+
+
+def _csrf(client: FlaskClient) -> str:
+    html = client.get("/lookup").get_data(as_text=True)
+    match = re.search(r'name="csrf-token" content="([^"]+)"', html)
+    assert match
+    return match.group(1)
+
+
+def test_the_history_names_a_suspended_driving_record_and_the_time_zone(
+    app: Flask, client: FlaskClient, officer: User
+) -> None:
+    from datetime import date
+
+    from app.registry.driving import record_points
+
+    with app.app_context():
+        record_points("P-DIP", 12, date.today(), "TEST-1", date.today())
+    html = lookup(client, "DRZ1204", "plate", path="/dispatch", **HX).get_data(as_text=True)
+    history = html[html.index('id="history"') :]
+    assert "full immunity (driving suspended)" in history
+    assert re.search(r"\d\d:\d\d UTC", history)
+
+
+def test_the_officer_page_lists_recent_lookups_and_updates_them_after_each_lookup(
+    client: FlaskClient, officer: User
+) -> None:
+    html = lookup(client, "ZZ100001", "card", **HX).get_data(as_text=True)
+    assert 'id="history" hx-swap-oob="true"' in html and 'data-query="ZZ100001"' in html
+    page = client.get("/lookup").get_data(as_text=True)
+    assert "data-recent" in page and 'data-query="ZZ100001"' in page
+
+
+def test_the_lookup_pages_carry_the_failure_panel_with_the_ds_numbers(client: FlaskClient, officer: User) -> None:
+    for path in ("/lookup", "/dispatch"):
+        html = client.get(path).get_data(as_text=True)
+        panel = html[html.index('<template id="lookup-failed">') : html.index("</template>")]
+        assert 'href="tel:+18662172089"' in panel and 'href="tel:+15713453146"' in panel
+        assert 'data-when="session"' in panel and "data-lookup-retry" in panel
+
+
+@pytest.mark.parametrize(
+    ("query", "kind", "marked"), [("DRZ12O4", "plate", "0"), ("DRZ124", "plate", "0"), ("DRZ2104", "plate", "12")]
+)
+def test_a_near_match_marks_what_differs_from_the_plate_typed(
+    client: FlaskClient, officer: User, query: str, kind: str, marked: str
+) -> None:
+    html = lookup(client, query, kind, **HX).get_data(as_text=True)
+    button = re.search(r'data-suggestion="DRZ1204"[^>]*>(.*?)</button>', html, re.S)
+    assert button, html
+    assert re.findall(r"<mark>(.*?)</mark>", button.group(1)) == [marked]
+    assert re.sub(r"<[^>]+>|\s", "", button.group(1)) == "DRZ1204"

@@ -3,7 +3,7 @@
 import re
 import unicodedata
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import select
@@ -24,12 +24,15 @@ from app.immunity import (
     status_problems,
 )
 from app.models import Card, Mission, Person, Vehicle
+from app.models.audit import AuditEvent
 from app.registry import driving
 
 Kind = Literal["plate", "card"]
 CARD_NUMBER = re.compile(r"[A-Z0-9]{4,20}")
 # What the dispatcher's "auto" field takes for a card number rather than a plate: the printed format.
 CARD_NUMBER_SHAPE = re.compile(r"[A-Z]{2}[0-9]{6}")
+# The id a lookup page gives a result (secrets.token_urlsafe(9) in lookup.views).
+RESULT_ID = re.compile(r"[A-Za-z0-9_-]{12}")
 BORDER_COLOURS = {"diplomatic": "blue", "official": "green", "consular": "red"}
 
 
@@ -130,10 +133,13 @@ def _compact(raw: str) -> str:
     return "".join(unicodedata.normalize("NFKC", raw).split()).replace("-", "").upper()
 
 
-def lookup(raw: str, kind: Kind | Literal["auto"] = "auto", today: date | None = None) -> LookupResult:
+def lookup(
+    raw: str, kind: Kind | Literal["auto"] = "auto", today: date | None = None, rid: str | None = None
+) -> LookupResult:
     """Look up a plate or card number, audit the lookup and return what the registry says.
 
-    Invalid input is audited too (outcome `invalid`) and raised as LookupInputError.
+    Invalid input is audited too (outcome `invalid`) and raised as LookupInputError. `rid` names the result
+    on the lookup pages (/lookup/r/<rid>); the audit event keeps it so `earlier_lookup` can name it later.
     """
     today = today or date.today()
     try:
@@ -153,10 +159,34 @@ def lookup(raw: str, kind: Kind | Literal["auto"] = "auto", today: date | None =
         "hit" if result.found else "miss",
         query=result.query,
         record_ids=_record_ids(result),
-        detail={"typed_as": kind} if result.typed_as else None,
+        detail={**({"typed_as": kind} if result.typed_as else {}), **({"rid": rid} if rid else {})} or None,
     )
     db.session.commit()
     return result
+
+
+def earlier_lookup(user_id: int, rid: str) -> tuple[Kind, str] | None:
+    """The kind and query of this user's own lookup `rid` from the last 12 hours (the audit trail keeps it).
+
+    For a result link that outlived its session: the page can say what it was for and offer it again.
+    """
+    if not RESULT_ID.fullmatch(rid):
+        return None
+    since = datetime.now(UTC) - timedelta(hours=12)
+    event = db.session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.user_id == user_id,
+            AuditEvent.action.in_(("lookup.plate", "lookup.card")),
+            AuditEvent.occurred_at >= since,
+            AuditEvent.detail.contains(f'"rid":"{rid}"', autoescape=True),
+        )
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    ).first()
+    if event is None or event.query is None:
+        return None
+    return ("plate" if event.action == "lookup.plate" else "card"), event.query
 
 
 def _find(kind: Kind, query: str, today: date) -> LookupResult:

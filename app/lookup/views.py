@@ -5,12 +5,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, redirect, request, send_file, session, url_for
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.auth.access import roles_required
 from app.htmx import render, wants_fragment
 from app.lookup import services
-from app.lookup.wording import LEVEL_WORDS, TEMPLATE_GLOBALS
+from app.lookup.wording import DRIVING_SHORT, LEVEL_WORDS, TEMPLATE_GLOBALS
 from app.ratelimits import lookup_limits
 from app.registry import photos
 
@@ -97,14 +98,15 @@ def _submit(layout: str) -> Response:
     kind = request.form.get("kind", "auto")
     if kind not in ("auto", "plate", "card"):
         kind = "auto"
+    rid = secrets.token_urlsafe(9)
     try:
-        result = services.lookup(raw, kind)  # type: ignore[arg-type]
+        result = services.lookup(raw, kind, rid=rid)  # type: ignore[arg-type]
     except services.LookupInputError as error:
         response = _page(layout, error=str(error), q=raw, kind=kind, status=422)
         # The address bar must not keep an earlier result's URL: reloading it would show that result.
         response.headers["HX-Replace-Url"] = url_for(f"lookup.{layout}")
         return response
-    rid = _remember(result)
+    _remember(rid, result)
     url = url_for(f"lookup.{layout}_result", rid=rid)
     if not wants_fragment():
         return redirect(url, code=303)
@@ -117,8 +119,10 @@ def _replay(layout: str, rid: str) -> Response:
     """Show a result of this session again, looked up afresh (the registry may have changed)."""
     entry = next((e for e in _history() if e["rid"] == rid), None)
     if entry is None:
-        # A bookmark from an earlier session, or the session timed out: the form, and why it is empty.
-        return _page(layout, expired=True, status=404)
+        # A bookmark from an earlier session, or the session timed out: the form, why it is empty, and (from
+        # the audit trail, for this user only) what that result was for, so it can be looked up again.
+        earlier = services.earlier_lookup(current_user.id, rid)
+        return _page(layout, expired=True, earlier=earlier, status=404)
     result = services.lookup(entry["query"], entry["kind"])
     return _page(layout, result=result, q=result.query, kind=entry["kind"], rid=rid)
 
@@ -127,22 +131,28 @@ def _history() -> list[dict[str, str]]:
     return list(session.get("lookups", []))
 
 
-def _remember(result: services.LookupResult) -> str:
-    rid = secrets.token_urlsafe(9)
+def _remember(rid: str, result: services.LookupResult) -> None:
     entry = {
         "rid": rid,
         "kind": result.kind,
         "query": result.query,
-        "at": datetime.now(UTC).strftime("%H:%M"),
+        "at": datetime.now(UTC).strftime("%H:%M UTC"),
         "summary": _summary(result),
     }
     session["lookups"] = [entry, *_history()][:HISTORY_SIZE]
-    return rid
 
 
 def _summary(result: services.LookupResult) -> str:
+    """What the history line says: each person's level, and a driving record worth relaying."""
     if not result.found:
         return "no record"
     if not result.persons:
         return "official car, no person"
-    return ", ".join(LEVEL_WORDS[p.level].lower() for p in result.persons)
+    return ", ".join(_person_summary(p) for p in result.persons)
+
+
+def _person_summary(person: services.PersonResult) -> str:
+    words = LEVEL_WORDS[person.level].lower()
+    if person.driving is not None and person.driving.level in DRIVING_SHORT:
+        words += f" ({DRIVING_SHORT[person.driving.level]})"
+    return words
