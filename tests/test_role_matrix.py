@@ -38,6 +38,9 @@ MATRIX: dict[str, Row] = {
     # Home and health
     "home.index": Row(SIGNED_IN),
     "home.healthz": Row(EVERYONE),
+    "home.manifest": Row(EVERYONE),
+    "home.service_worker": Row(EVERYONE),
+    "home.offline": Row(EVERYONE),
     # Sign-in (public: each page checks its own step)
     "auth.login": Row(EVERYONE),
     "auth.login_post": Row(EVERYONE),

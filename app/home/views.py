@@ -1,6 +1,8 @@
-"""The start page (what the registry holds) and /healthz for load balancers."""
+"""The start page (what the registry holds), /healthz for load balancers, and the installable app shell."""
 
-from flask import Blueprint, render_template
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, render_template
 from sqlalchemy import text
 
 from app.auth.access import public, roles_required
@@ -26,3 +28,29 @@ def healthz() -> tuple[dict[str, str], int]:
         db.session.rollback()
         return {"status": "error", "database": "unreachable"}, 503
     return {"status": "ok", "database": "ok"}, 200
+
+
+@bp.get("/manifest.webmanifest")
+@public
+def manifest() -> Response:
+    """The web app manifest: officers add Envoy to the home screen. Nothing personal in it."""
+    return _static_file("manifest.webmanifest", "application/manifest+json")
+
+
+@bp.get("/sw.js")
+@public
+def service_worker() -> Response:
+    """The service worker, served from the root so that its scope is the whole site."""
+    return _static_file("js/sw.js", "text/javascript")
+
+
+@bp.get("/offline")
+@public
+def offline() -> str:
+    """The page the service worker shows when a page cannot load: the DS calls, nothing personal."""
+    return render_template("home/offline.html")
+
+
+def _static_file(name: str, mimetype: str) -> Response:
+    """A small file of static/ at another address; read whole, so no file stays open after the response."""
+    return Response(Path(current_app.static_folder or "static", name).read_bytes(), mimetype=mimetype)

@@ -45,6 +45,11 @@
     }
   });
 
+  // The app shell for the home screen and an honest offline page (static/js/sw.js); nothing personal is cached.
+  if ("serviceWorker" in navigator && window.isSecureContext) {
+    navigator.serviceWorker.register("/sw.js").catch(function () { /* the app works without it */ });
+  }
+
   document.addEventListener("htmx:configRequest", function (event) {
     var meta = document.querySelector('meta[name="csrf-token"]');
     if (meta) { event.detail.headers["X-CSRFToken"] = meta.getAttribute("content"); }
