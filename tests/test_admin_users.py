@@ -17,6 +17,7 @@ from tests.factories import DEFAULT_PASSWORD, make_user
 
 LoginAs = Callable[..., User]
 NEW_PASSWORD = "harbour lights over the quay"
+CONFIRMED = {"confirmed": "yes"}  # what the dialog, or the server's own question page, adds to a Disable
 
 
 def _new_user_form(**overrides: str) -> dict[str, str]:
@@ -79,15 +80,44 @@ def test_a_duplicate_email_or_a_bad_role_is_refused(app: Flask, client: FlaskCli
         assert db.session.scalar(select(func.count()).select_from(User)) == 1
 
 
+def test_disable_posted_unconfirmed_asks_on_a_page_naming_the_user_and_changes_nothing(
+    app: Flask, client: FlaskClient, login_as: LoginAs
+) -> None:
+    login_as("admin")
+    with app.app_context():
+        officer = make_user("officer", email="kim.lee@metro.example.gov")
+    response = client.post(f"/admin/users/{officer.id}/disable")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<h1>Disable the account of kim.lee@metro.example.gov?</h1>" in html
+    form = html.split("data-confirm-page", 1)[1]
+    assert f'action="/admin/users/{officer.id}/disable"' in form
+    assert '<input type="hidden" name="confirmed" value="yes">' in form
+    assert 'href="/admin/users">Cancel</a>' in form
+    assert not reload_user(app, officer.id).is_disabled
+    assert audit_events(app, "admin.user_disable") == []
+
+
+def test_the_users_page_asks_before_disabling_naming_the_user(
+    app: Flask, client: FlaskClient, login_as: LoginAs
+) -> None:
+    login_as("admin")
+    with app.app_context():
+        make_user("officer", email="kim.lee@metro.example.gov")
+    html = client.get("/admin/users").get_data(as_text=True)
+    assert 'data-confirm="Disable the account of kim.lee@metro.example.gov?"' in html
+    assert "js/confirm.js" in html
+
+
 def test_disabling_a_user_is_audited_and_cannot_target_yourself(
     app: Flask, client: FlaskClient, login_as: LoginAs
 ) -> None:
     admin = login_as("admin")
     with app.app_context():
         officer = make_user("officer")
-    assert client.post(f"/admin/users/{officer.id}/disable").status_code == 303
+    assert client.post(f"/admin/users/{officer.id}/disable", data=CONFIRMED).status_code == 303
     assert reload_user(app, officer.id).is_disabled
-    response = client.post(f"/admin/users/{admin.id}/disable", follow_redirects=True)
+    response = client.post(f"/admin/users/{admin.id}/disable", data=CONFIRMED, follow_redirects=True)
     assert "cannot disable your own account" in response.get_data(as_text=True)
     assert not reload_user(app, admin.id).is_disabled
     assert [e.record_ids for e in audit_events(app, "admin.user_disable")] == [str(officer.id)]
@@ -151,7 +181,7 @@ def test_an_admin_action_long_after_sign_in_asks_for_the_password_and_code_again
         form = {"password": DEFAULT_PASSWORD, "code": code, "next": "/admin/users"}
         confirmed = client.post("/login/confirm", data=form)
         assert confirmed.headers["Location"] == "/admin/users"
-        assert client.post(f"/admin/users/{officer.id}/disable").status_code == 303
+        assert client.post(f"/admin/users/{officer.id}/disable", data=CONFIRMED).status_code == 303
     assert reload_user(app, officer.id).is_disabled
     assert [e.outcome for e in audit_events(app, "auth.reauth")] == ["failure", "success"]
 

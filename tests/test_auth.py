@@ -389,7 +389,11 @@ def test_htmx_sends_the_csrf_token_in_a_header(csrf_app: Flask) -> None:
     sign_in(client, admin.email, totp_secret=admin.totp_secret)
     page = client.get("/admin/users").get_data(as_text=True)
     token = page.split('<meta name="csrf-token" content="', 1)[1].split('"', 1)[0]
-    response = client.post(f"/admin/users/{target.id}/disable", headers={"X-CSRFToken": token, "HX-Request": "true"})
+    response = client.post(
+        f"/admin/users/{target.id}/disable",
+        data={"confirmed": "yes"},
+        headers={"X-CSRFToken": token, "HX-Request": "true"},
+    )
     assert response.status_code == 303
     assert reload_user(csrf_app, target.id).is_disabled
 

@@ -341,7 +341,9 @@ def test_issuing_past_the_accreditation_is_refused_on_the_page(admin_client: Fla
 def test_revoke_and_lost_change_the_card_and_remove_its_qr(
     admin_client: FlaskClient, card: Card, action: str, status: CardStatus
 ) -> None:
-    response = admin_client.post(f"/admin/cards/DA100001/{action}", data={"note": "reported by mission"})
+    response = admin_client.post(
+        f"/admin/cards/DA100001/{action}", data={"note": "reported by mission", "confirmed": "yes"}
+    )
     assert response.status_code == 303
     db.session.expire_all()
     assert db.session.scalar(select(Card.status)) is status
@@ -350,8 +352,46 @@ def test_revoke_and_lost_change_the_card_and_remove_its_qr(
     assert admin_client.get("/admin/cards/DA100001/qr.png").status_code == 409
 
 
+@pytest.mark.parametrize(
+    ("action", "question"),
+    [("revoke", "Revoke card DA100001 of Ana Testova?"), ("lost", "Mark card DA100001 of Ana Testova lost?")],
+)
+def test_revoke_or_lost_posted_unconfirmed_asks_on_a_page_and_changes_nothing(
+    admin_client: FlaskClient, card: Card, action: str, question: str
+) -> None:
+    response = admin_client.post(f"/admin/cards/DA100001/{action}", data={"note": "reported by mission"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert f"<h1>{question}</h1>" in html
+    form = html.split("data-confirm-page", 1)[1]
+    assert f'action="/admin/cards/DA100001/{action}"' in form
+    assert '<input type="hidden" name="confirmed" value="yes">' in form
+    assert '<input type="hidden" name="note" value="reported by mission">' in form
+    assert 'href="/admin/cards/DA100001">Cancel</a>' in form
+    db.session.expire_all()
+    assert db.session.scalar(select(Card.status)) is CardStatus.VALID
+    assert events(f"admin.card_{action}") == []
+
+
+def test_an_unconfirmed_action_on_an_unknown_card_is_not_found(admin_client: FlaskClient) -> None:
+    assert admin_client.post("/admin/cards/ZZ000000/revoke").status_code == 404
+
+
+def test_the_card_page_asks_before_revoke_and_lost_and_shows_them_red_but_reprints_at_once(
+    admin_client: FlaskClient, card: Card
+) -> None:
+    html = admin_client.get("/admin/cards/DA100001").get_data(as_text=True)
+    prefix = 'action="/admin/cards/DA100001/'
+    forms = {form.split(prefix, 1)[1].split('"', 1)[0]: form for form in html.split("<form")[1:] if prefix in form}
+    assert 'data-confirm="Revoke card DA100001 of Ana Testova?"' in forms["revoke"]
+    assert 'data-confirm="Mark card DA100001 of Ana Testova lost?"' in forms["lost"]
+    assert "data-confirm" not in forms["reprint"]
+    assert 'class="button danger"' in forms["revoke"] and "danger" not in forms["reprint"]
+    assert "js/confirm.js" in html and "css/admin.css" in html
+
+
 def test_an_action_that_does_not_apply_is_refused_with_a_message(admin_client: FlaskClient, card: Card) -> None:
-    admin_client.post("/admin/cards/DA100001/revoke")
+    admin_client.post("/admin/cards/DA100001/revoke", data={"confirmed": "yes"})
     response = admin_client.post("/admin/cards/DA100001/reprint")
     assert response.status_code == 409
     assert "cannot be reprinted" in response.get_data(as_text=True)

@@ -156,7 +156,7 @@ def test_disabling_a_user_ends_all_their_sessions_at_once(app: Flask, officer: U
         admin = make_user("admin")
     admin_client = app.test_client()
     sign_in(admin_client, admin.email, totp_secret=admin.totp_secret)
-    assert admin_client.post(f"/admin/users/{officer.id}/disable").status_code == 303
+    assert admin_client.post(f"/admin/users/{officer.id}/disable", data={"confirmed": "yes"}).status_code == 303
     assert phone.get("/").status_code == 302
     assert desk.get("/").status_code == 302
     assert session_rows(app) == 1  # the admin's own

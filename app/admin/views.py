@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -15,12 +15,21 @@ from app.extensions import db
 from app.models.accounts import User
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+DISABLE_CONSEQUENCE = (
+    "They are signed out everywhere at once and cannot sign in until an admin enables the account again."
+)
 
 
 @bp.get("/users")
 @roles_required("admin")
 def users() -> ResponseReturnValue:
-    return render_template("admin/users.html", users=accounts.list_users(), action_form=ActionForm())
+    return render_template(
+        "admin/users.html",
+        users=accounts.list_users(),
+        action_form=ActionForm(),
+        disable_question=_disable_question,
+        DISABLE_CONSEQUENCE=DISABLE_CONSEQUENCE,
+    )
 
 
 @bp.get("/users/new")
@@ -62,6 +71,8 @@ def create_user() -> ResponseReturnValue:
 @roles_required("admin")
 @recent_sign_in_required
 def disable_user(user_id: int) -> ResponseReturnValue:
+    if request.form.get("confirmed") != "yes":
+        return _confirm_disable(user_id)
     return _act(
         lambda: accounts.disable_user(user_id, actor_id=current_user.id), "Disabled {email}; signed out everywhere."
     )
@@ -102,6 +113,24 @@ def _act(action: Callable[[], User], message: str) -> ResponseReturnValue:
         return redirect(url_for("admin.users"), 303)
     flash(message.format(email=user.email), "success")
     return redirect(url_for("admin.users"), 303)
+
+
+def _disable_question(user: User) -> str:
+    return f"Disable the account of {user.email}?"
+
+
+def _confirm_disable(user_id: int) -> ResponseReturnValue:
+    """The question the Disable dialog asks, as a page, when the browser ran no dialog (no JavaScript)."""
+    try:
+        user = accounts.get_user(user_id)
+    except accounts.NoSuchUser:
+        abort(404)
+    return render_template(
+        "admin/confirm_disable.html",
+        user=user,
+        question=_disable_question(user),
+        DISABLE_CONSEQUENCE=DISABLE_CONSEQUENCE,
+    )
 
 
 def _form_page(form: UserForm, problems: list[str] | None = None) -> str:

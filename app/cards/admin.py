@@ -135,6 +135,14 @@ def card(card_number: str, now: datetime) -> CardPage:
     return CardPage(found, svg, size, problem)
 
 
+def card_brief(card_number: str) -> Card:
+    """The card and its holder, named in the question asked before changing it; audited as admin.card_view."""
+    found = _card(card_number)
+    audit.record("admin.card_view", "hit", query=card_number, record_ids=_ids(found))
+    db.session.commit()
+    return found
+
+
 def issue_defaults(holder: Person, today: date) -> IssueDefaults:
     """The card family and issuer the holder's category calls for, and a suggested expiry date."""
     category = _card_category(holder)

@@ -1,5 +1,6 @@
 """Card pages: the QR verification result (/v), the public key set, and card administration (/admin/cards)."""
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -10,6 +11,7 @@ from app.cards import admin, keyring, redact, services, tokens, wording
 from app.extensions import db
 from app.htmx import render, wants_fragment
 from app.lookup.services import BORDER_COLOURS
+from app.models import Card
 from app.ratelimits import lookup_limits
 
 bp = Blueprint("cards", __name__)
@@ -22,11 +24,50 @@ ADMIN_ROLES = ("admin",)
 _BAD_INPUT = {tokens.Reason.MALFORMED, tokens.Reason.NOT_ENVOY}
 TONE_ICONS = {"verified": "go", "stop": "stop", "unchecked": "ask"}
 TONE_WORDS = {"verified": "Verified", "stop": "Do not rely on this card", "unchecked": "Not checked"}
+
+
+@dataclass(frozen=True)
+class Action:
+    """A button on the admin card page.
+
+    `question` and `consequence` (with {card} and {holder}) are asked before the action is done: in a dialog,
+    and again by the server when the post does not say `confirmed` (no JavaScript). None: done at once.
+    `button` is its look: red (danger) for what makes prints stop verifying.
+    """
+
+    name: str
+    label: str
+    help: str
+    button: str
+    question: str | None = None
+    consequence: str | None = None
+
+    def ask(self, card: Card) -> str:
+        return (self.question or "").format(card=card.card_number, holder=card.person.full_name)
+
+
 ACTIONS = (
-    ("reprint", "Reprint", "A new print with the same number; every older print stops verifying (superseded)."),
-    ("lost", "Mark lost", "Every print stops verifying (revoked) until the card is reprinted."),
-    ("revoke", "Revoke", "For good: every print stops verifying. Issue a new card if the person needs one."),
+    Action(
+        "reprint", "Reprint", "A new print with the same number; every older print stops verifying (superseded).", ""
+    ),
+    Action(
+        "lost",
+        "Mark lost",
+        "Every print stops verifying (revoked) until the card is reprinted.",
+        "danger secondary",
+        "Mark card {card} of {holder} lost?",
+        "Every print stops verifying at once; after a reprint only the new print verifies.",
+    ),
+    Action(
+        "revoke",
+        "Revoke",
+        "For good: every print stops verifying. Issue a new card if the person needs one.",
+        "danger",
+        "Revoke card {card} of {holder}?",
+        "Every print stops verifying, for good. This cannot be undone.",
+    ),
 )
+ACTION = {action.name: action for action in ACTIONS}
 CONTENT_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
 
 
@@ -114,21 +155,23 @@ def admin_card(card_number: str) -> Response:
 @roles_required(*ADMIN_ROLES)
 @recent_sign_in_required
 def admin_revoke(card_number: str) -> Response:
-    return _act(admin.revoke, card_number, "revoked")
+    return _act(ACTION["revoke"], admin.revoke, card_number, "revoked")
 
 
 @bp.post("/admin/cards/<card_number>/lost")
 @roles_required(*ADMIN_ROLES)
 @recent_sign_in_required
 def admin_lost(card_number: str) -> Response:
-    return _act(admin.mark_lost, card_number, "marked lost")
+    return _act(ACTION["lost"], admin.mark_lost, card_number, "marked lost")
 
 
 @bp.post("/admin/cards/<card_number>/reprint")
 @roles_required(*ADMIN_ROLES)
 @recent_sign_in_required
 def admin_reprint(card_number: str) -> Response:
-    return _act(admin.reprint, card_number, "reprinted: print the new QR; older prints now read superseded")
+    return _act(
+        ACTION["reprint"], admin.reprint, card_number, "reprinted: print the new QR; older prints now read superseded"
+    )
 
 
 @bp.get("/admin/cards/<card_number>/qr.<fmt>")
@@ -210,15 +253,17 @@ def _card_page(card_number: str, error: str | None = None, status: int = 200) ->
         page=page,
         svg=_svg(page.svg) if page.svg else None,
         error=error,
-        ACTIONS=[a for a in ACTIONS if page.card.status in admin.ALLOWED_FROM[a[0]]],
+        ACTIONS=[a for a in ACTIONS if page.card.status in admin.ALLOWED_FROM[a.name]],
         BORDER_COLOURS=BORDER_COLOURS,
     )
     return Response(html, status)
 
 
-def _act(action: admin.CardAction, card_number: str, done: str) -> Response:
+def _act(action: Action, change: admin.CardAction, card_number: str, done: str) -> Response:
+    if action.question and request.form.get("confirmed") != "yes":
+        return _confirm_page(action, card_number)
     try:
-        card = action(card_number, datetime.now(UTC), request.form.get("note", ""))
+        card = change(card_number, datetime.now(UTC), request.form.get("note", ""))
     except admin.NotFound:
         abort(404)
     except admin.CardAdminError as error:
@@ -226,6 +271,22 @@ def _act(action: admin.CardAction, card_number: str, done: str) -> Response:
         return _card_page(card_number, error=str(error), status=409)
     flash(f"Card {card.card_number} {done}.", "success")
     return redirect(url_for("cards.admin_card", card_number=card.card_number), code=303)
+
+
+def _confirm_page(action: Action, card_number: str) -> Response:
+    """The question asked before a dangerous action when the dialog did not ask it (no JavaScript)."""
+    try:
+        card = admin.card_brief(card_number)
+    except admin.NotFound:
+        abort(404)
+    return Response(
+        render_template(
+            "cards/admin_confirm.html",
+            card=card,
+            action=action,
+            note=request.form.get("note", ""),
+        )
+    )
 
 
 def _svg(data: bytes) -> Markup:

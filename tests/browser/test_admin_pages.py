@@ -1,0 +1,175 @@
+"""The admin pages on a phone and a desktop: dangerous actions ask first, naming what they change."""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
+
+from app.cards import admin
+from app.extensions import db
+from app.immunity import CardStatus
+from app.models import Card, User
+from tests.browser.conftest import DESKTOP, PHONE, LiveServer, screenshot, sign_in
+from tests.browser.test_scanner import card_less_diplomat_family
+from tests.factories import make_user
+
+pytestmark = pytest.mark.browser
+
+SIZES = {"phone": PHONE, "desktop": DESKTOP}
+
+
+@dataclass(frozen=True)
+class IssuedCard:
+    number: str
+    holder: str
+    person_id: str
+
+
+@pytest.fixture
+def admin_in(browser: Browser, live_server: LiveServer) -> Iterator[Callable[..., Page]]:
+    """Open a browser of the given size and colour scheme signed in as a new admin (password and TOTP just now).
+
+    A new admin each time: a TOTP code works once per account, and two sign-ins can fall in one 30-second step.
+    """
+    contexts: list[BrowserContext] = []
+
+    def open_page(size: str = "phone", scheme: str = "light", javascript: bool = True) -> Page:
+        with live_server.app.app_context():
+            user = make_user("admin")
+        context = browser.new_context(**SIZES[size], color_scheme=scheme, java_script_enabled=javascript)
+        contexts.append(context)
+        page = context.new_page()
+        sign_in(page, live_server.url, user.email, totp_secret=user.totp_secret)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def card(live_server: LiveServer) -> IssuedCard:
+    """A new valid card for a card-less person (the scanner tests take the first such person; this the last)."""
+    expires_on = datetime.now(UTC).date() + timedelta(days=730)
+    with live_server.app.app_context():
+        person_id = card_less_diplomat_family(live_server, expires_on)[-1]
+        issued = admin.issue_card(person_id, expires_on, datetime.now(UTC))
+        found = IssuedCard(issued.card_number, issued.person.full_name, person_id)
+        db.session.remove()
+    return found
+
+
+def card_status(live_server: LiveServer, number: str) -> CardStatus:
+    with live_server.app.app_context():
+        status = db.session.scalars(db.select(Card.status).where(Card.card_number == number)).one()
+        db.session.remove()
+    return status
+
+
+def user_disabled(live_server: LiveServer, user_id: int) -> bool:
+    with live_server.app.app_context():
+        disabled = db.session.get_one(User, user_id).is_disabled
+        db.session.remove()
+    return disabled
+
+
+def action_button(page: Page, action: str) -> Locator:
+    return page.locator(f"form[action$='/{action}'] button[type=submit]")
+
+
+# --- Dangerous actions ask first, naming what they change --------------------------------------------------
+
+
+def test_revoke_asks_first_naming_the_card_and_holder_and_cancel_leaves_the_card_valid(
+    admin_in: Callable[..., Page], live_server: LiveServer, card: IssuedCard
+) -> None:
+    page = admin_in()
+    page.goto(f"{live_server.url}/admin/cards/{card.number}")
+    action_button(page, "revoke").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text(f"Revoke card {card.number} of {card.holder}?")
+    expect(dialog).to_contain_text("for good")
+    expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()  # Enter or a stray tap does not revoke
+    screenshot(page, "admin-card-revoke-dialog-phone")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+    page.reload()
+    expect(page.locator("section[data-card]")).to_have_attribute("data-status", "valid")
+    assert card_status(live_server, card.number) is CardStatus.VALID
+
+    action_button(page, "revoke").click()
+    dialog.get_by_role("button", name="Revoke").click()
+    expect(page.locator("section[data-card]")).to_have_attribute("data-status", "revoked")
+    assert card_status(live_server, card.number) is CardStatus.REVOKED
+
+
+def test_mark_lost_asks_first_naming_the_card_and_escape_changes_nothing(
+    admin_in: Callable[..., Page], live_server: LiveServer, card: IssuedCard
+) -> None:
+    page = admin_in(scheme="dark")
+    page.goto(f"{live_server.url}/admin/cards/{card.number}")
+    action_button(page, "lost").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text(f"Mark card {card.number} of {card.holder} lost?")
+    screenshot(page, "admin-card-lost-dialog-phone-dark")
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    assert card_status(live_server, card.number) is CardStatus.VALID
+
+    action_button(page, "lost").click()
+    dialog.get_by_role("button", name="Mark lost").click()
+    expect(page.locator("section[data-card]")).to_have_attribute("data-status", "lost")
+    assert card_status(live_server, card.number) is CardStatus.LOST
+
+
+def test_disable_asks_first_naming_the_user_and_cancel_leaves_them_active(
+    admin_in: Callable[..., Page], live_server: LiveServer
+) -> None:
+    with live_server.app.app_context():
+        officer = make_user("officer", email="to.disable@browser.example.gov")
+    page = admin_in()
+    page.goto(f"{live_server.url}/admin/users")
+    row = page.locator(f"tr[data-user='{officer.email}']")
+    row.get_by_role("button", name="Disable").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text(f"Disable the account of {officer.email}?")
+    screenshot(page, "admin-users-disable-dialog-phone")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+    assert not user_disabled(live_server, officer.id)
+
+    row.get_by_role("button", name="Disable").click()
+    dialog.get_by_role("button", name="Disable").click()
+    expect(page.locator(f"tr[data-user='{officer.email}'] [data-disabled]")).to_be_visible()
+    assert user_disabled(live_server, officer.id)
+
+
+def test_without_javascript_revoke_asks_on_its_own_page_and_only_its_second_button_revokes(
+    admin_in: Callable[..., Page], live_server: LiveServer, card: IssuedCard
+) -> None:
+    page = admin_in(javascript=False)
+    page.goto(f"{live_server.url}/admin/cards/{card.number}")
+    action_button(page, "revoke").click()
+    expect(page.locator("h1")).to_contain_text(f"Revoke card {card.number} of {card.holder}?")
+    screenshot(page, "admin-card-revoke-confirm-page-phone")
+    assert card_status(live_server, card.number) is CardStatus.VALID
+    page.get_by_role("button", name="Revoke").click()
+    expect(page.locator("section[data-card]")).to_have_attribute("data-status", "revoked")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_revoke_is_red_and_unlike_the_blue_reprint_button(
+    admin_in: Callable[..., Page], live_server: LiveServer, card: IssuedCard, scheme: str
+) -> None:
+    page = admin_in(scheme=scheme)
+    page.goto(f"{live_server.url}/admin/cards/{card.number}")
+    background = "el => getComputedStyle(el).backgroundColor"
+    revoke = action_button(page, "revoke").evaluate(background)
+    reprint = action_button(page, "reprint").evaluate(background)
+    assert revoke != reprint
+    red, green, blue = (int(part) for part in revoke.removeprefix("rgb(").removesuffix(")").split(","))
+    assert red > green and red > blue, f"revoke is {revoke}, not red"
+    screenshot(page, f"admin-card-actions-phone-{scheme}")
