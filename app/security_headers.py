@@ -26,9 +26,10 @@ def register(app: Flask) -> None:
         response.headers["Content-Security-Policy"] = CSP
         response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         response.headers["X-Content-Type-Options"] = "nosniff"
-        # Never to another site (a /v/<token> address stays here), but to Envoy itself: Flask-WTF refuses an HTTPS
-        # form post without a same-origin Referer, and "no-referrer" would drop it (and make Origin "null").
-        response.headers["Referrer-Policy"] = "same-origin"
+        # No Referer from any response by default (security bar). Envoy's own pages opt their forms back in to a
+        # same-origin Referer with <meta name="referrer" content="same-origin"> (base.html): Flask-WTF refuses an
+        # HTTPS form post without one, and another site still never sees a /v/<token> address.
+        response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
         response.headers["Permissions-Policy"] = "camera=(self), geolocation=(self), microphone=()"

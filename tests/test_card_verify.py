@@ -489,4 +489,4 @@ def test_the_result_page_is_never_cached(client: FlaskClient, login_as: Callable
     login_as("officer")
     response = client.get(f"/v/{token_for_card(page_card)}")
     assert response.headers["Cache-Control"] == "no-store"
-    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["Referrer-Policy"] == "no-referrer"

@@ -19,7 +19,7 @@ def test_every_response_carries_the_security_headers(client: FlaskClient) -> Non
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
     assert "'unsafe-inline'" not in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
 
@@ -72,3 +72,4 @@ def test_the_offline_page_is_public_and_puts_the_ds_calls_first(client: FlaskCli
     html = response.get_data(as_text=True)
     assert 'href="tel:+18662172089"' in html and 'href="tel:+15713453146"' in html
     assert "data-signed-in" not in html
+
