@@ -26,6 +26,15 @@
     field.focus();
   });
 
+  // Dispatch console: Alt+H jumps to the newest recent lookup (Tab and Enter from there); Esc goes back to the field.
+  document.addEventListener("keydown", function (event) {
+    if (!event.altKey || event.code !== "KeyH") { return; }
+    var first = document.querySelector(".console-history #history a");
+    if (!first) { return; }
+    event.preventDefault();
+    first.focus();
+  });
+
   // After a result lands (a search, a near match tapped, a replay from the history), the field shows what the
   // result is for and the officer's tabs its kind. On the console the query is selected, so the next plate
   // typed replaces it; on a phone the field is left alone (focusing it would open the keyboard).

@@ -1,7 +1,14 @@
 """axe-core (vendored) finds nothing serious or critical on the officer's result or the dispatcher's console."""
 
+from datetime import UTC, datetime
+
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from app.cards import keyring, tokens
+from app.extensions import db
+from app.models import Card
 
 from tests.browser.conftest import LiveServer, screenshot
 
@@ -66,3 +73,72 @@ def test_a_verdict_with_a_suspended_driving_record_in_dark_mode_has_no_serious_a
     expect(driving).to_have_attribute("data-driving-status", "suspended")
     screenshot(signed_in_page, "officer-plate-driving-suspended-dark")
     assert serious_violations(signed_in_page, live_server.url) == []
+
+
+def all_violations(page: Page, base_url: str) -> list[str]:
+    """Every axe violation, whatever its impact (issue 8: axe finds nothing on the field pages)."""
+    page.add_script_tag(url=base_url + AXE)
+    results = page.evaluate("async () => await axe.run(document)")
+    assert results["passes"], "axe ran no checks"
+    return [f"{v['impact']}: {v['id']} {[n['target'] for n in v['nodes']]}" for v in results["violations"]]
+
+
+def _officer_result(page: Page, base_url: str, kind: str, query: str) -> None:
+    page.goto(f"{base_url}/lookup")
+    page.check(f"input[name=kind][value={kind}]")
+    page.fill("#q", query)
+    page.get_by_role("button", name="Look up").click()
+    expect(page.locator("#outcome [data-result]")).to_have_count(1)
+
+
+FIELD_PAGES = {
+    "officer-full": lambda page, url: _officer_result(page, url, "plate", "DWJ1204"),
+    "officer-revoked": lambda page, url: _officer_result(page, url, "card", "ZZ000004"),
+    "officer-suspended": lambda page, url: _officer_result(page, url, "plate", "318WJD"),
+    "officer-near-match": lambda page, url: _officer_result(page, url, "plate", "DWJ12O4"),
+    "offline-page": lambda page, url: page.goto(f"{url}/offline"),
+}
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("name", list(FIELD_PAGES))
+def test_the_officers_pages_have_no_accessibility_violations_in_either_theme(
+    signed_in_page: Page, live_server: LiveServer, name: str, theme: str
+) -> None:
+    signed_in_page.emulate_media(color_scheme=theme)
+    FIELD_PAGES[name](signed_in_page, live_server.url)
+    assert all_violations(signed_in_page, live_server.url) == []
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_failure_panel_has_no_accessibility_violations(
+    signed_in_page: Page, live_server: LiveServer, theme: str
+) -> None:
+    signed_in_page.emulate_media(color_scheme=theme)
+    signed_in_page.goto(f"{live_server.url}/lookup")
+    signed_in_page.context.set_offline(True)
+    try:
+        signed_in_page.fill("#q", "DWJ1204")
+        signed_in_page.get_by_role("button", name="Look up").click()
+        expect(signed_in_page.locator("#outcome [data-lookup-failed]")).to_be_visible()
+    finally:
+        signed_in_page.context.set_offline(False)
+    assert all_violations(signed_in_page, live_server.url) == []
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_dispatch_console_and_a_card_check_have_no_accessibility_violations(
+    dispatcher_page: Page, live_server: LiveServer, theme: str
+) -> None:
+    dispatcher_page.emulate_media(color_scheme=theme)
+    dispatcher_page.goto(f"{live_server.url}/dispatch")
+    dispatcher_page.fill("#q", "318WJD")
+    dispatcher_page.keyboard.press("Enter")
+    expect(dispatcher_page.locator("#outcome article[data-verdict-level]")).to_have_count(1)
+    assert all_violations(dispatcher_page, live_server.url) == []
+    with live_server.app.app_context():
+        card = db.session.scalars(select(Card).where(Card.card_number == "ZZ000004")).one()
+        token = tokens.issue(card.card_number, card.expires_on, keyring.signing_ring(), datetime.now(UTC))
+    dispatcher_page.goto(f"{live_server.url}/v/{token}")
+    expect(dispatcher_page.locator("[data-card-check]")).to_be_visible()
+    assert all_violations(dispatcher_page, live_server.url) == []

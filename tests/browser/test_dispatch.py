@@ -60,3 +60,25 @@ def test_the_history_lists_a_lookup_and_clicking_it_shows_the_result_again(
     screenshot(dispatcher_page, "dispatch-history-replay")
     dispatcher_page.keyboard.type("DWJ1204")  # the replayed query is selected: typing replaces it
     expect(dispatcher_page.locator("#q")).to_have_value("DWJ1204")
+
+
+def test_alt_h_goes_to_the_newest_recent_lookup(dispatcher_page: Page, live_server: LiveServer) -> None:
+    dispatcher_page.goto(f"{live_server.url}/dispatch")
+    expect(dispatcher_page.locator("#q")).to_be_focused()
+    dispatcher_page.keyboard.type("DWJ1204")
+    dispatcher_page.keyboard.press("Enter")
+    expect(dispatcher_page.locator("#outcome article[data-verdict-level]")).to_have_count(1)
+    dispatcher_page.keyboard.press("Alt+KeyH")
+    expect(dispatcher_page.locator(".console-history #history a").first).to_be_focused()
+
+
+def test_the_answers_start_on_the_first_screen_at_1280_by_800(dispatcher_page: Page, live_server: LiveServer) -> None:
+    dispatcher_page.goto(f"{live_server.url}/dispatch")
+    dispatcher_page.fill("#q", "DWJ1204")
+    dispatcher_page.keyboard.press("Enter")
+    answers = dispatcher_page.locator("#outcome .answers")
+    expect(answers).to_be_visible()
+    dispatcher_page.evaluate("window.scrollTo(0, 0)")
+    box = answers.bounding_box()
+    first_row = dispatcher_page.locator("#outcome .answer").nth(3).bounding_box()  # the second row of three
+    assert box is not None and first_row is not None and first_row["y"] + first_row["height"] <= 800, first_row
