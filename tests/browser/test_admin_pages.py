@@ -1,4 +1,4 @@
-"""The admin pages on a phone and a desktop: dangerous actions ask first, naming what they change."""
+"""The admin pages on a phone and a desktop: dangerous actions ask first, no sideways scrolling, axe finds nothing."""
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -12,6 +12,7 @@ from app.extensions import db
 from app.immunity import CardStatus
 from app.models import Card, User
 from tests.browser.conftest import DESKTOP, PHONE, LiveServer, screenshot, sign_in
+from tests.browser.test_accessibility import AXE
 from tests.browser.test_scanner import card_less_diplomat_family
 from tests.factories import make_user
 
@@ -173,3 +174,57 @@ def test_revoke_is_red_and_unlike_the_blue_reprint_button(
     red, green, blue = (int(part) for part in revoke.removeprefix("rgb(").removesuffix(")").split(","))
     assert red > green and red > blue, f"revoke is {revoke}, not red"
     screenshot(page, f"admin-card-actions-phone-{scheme}")
+
+
+# --- Narrow screens -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_admin_person_page_never_scrolls_sideways_on_a_phone(
+    admin_in: Callable[..., Page], live_server: LiveServer, card: IssuedCard, scheme: str
+) -> None:
+    page = admin_in(scheme=scheme)
+    page.goto(f"{live_server.url}/admin/cards/person/{card.person_id}")
+    expect(page.locator(f"[data-card='{card.number}']")).to_be_visible()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    screenshot(page, f"admin-person-phone-{scheme}")
+
+
+# --- axe, light and dark, phone and desktop -----------------------------------------------------------------
+
+
+def all_violations(page: Page, base_url: str) -> list[str]:
+    """Every axe violation, whatever its impact, as readable lines."""
+    page.add_script_tag(url=base_url + AXE)
+    results = page.evaluate("async () => await axe.run(document)")
+    assert results["passes"], "axe ran no checks"
+    return [
+        f"{v['impact']}: {v['id']} ({v['help']}) at {[node['target'] for node in v['nodes']]}"
+        for v in results["violations"]
+    ]
+
+
+@pytest.mark.parametrize("size", ["phone", "desktop"])
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_nothing_on_the_admin_pages(
+    admin_in: Callable[..., Page], live_server: LiveServer, card: IssuedCard, scheme: str, size: str
+) -> None:
+    page = admin_in(size=size, scheme=scheme)
+    pages = {
+        "users": "/admin/users",
+        "user-new": "/admin/users/new",
+        "cards": f"/admin/cards?q={card.holder.split()[-1]}",
+        "person": f"/admin/cards/person/{card.person_id}",
+        "card": f"/admin/cards/{card.number}",
+        "audit": "/admin/audit",
+    }
+    found = {}
+    for name, path in pages.items():
+        page.goto(f"{live_server.url}{path}")
+        screenshot(page, f"admin-{name}-{size}-{scheme}")
+        if size == "phone":
+            assert page.evaluate("() => document.documentElement.scrollWidth") <= 390, path
+        violations = all_violations(page, live_server.url)
+        if violations:
+            found[path] = violations
+    assert found == {}
