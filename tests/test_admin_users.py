@@ -80,6 +80,51 @@ def test_a_duplicate_email_or_a_bad_role_is_refused(app: Flask, client: FlaskCli
         assert db.session.scalar(select(func.count()).select_from(User)) == 1
 
 
+def test_the_new_user_form_shows_every_problem_at_once_each_next_to_its_field(
+    app: Flask, client: FlaskClient, login_as: LoginAs
+) -> None:
+    login_as("admin")
+    form = _new_user_form(email="not-an-email", role="superuser", agency=" ", password="short")
+    response = client.post("/admin/users", data=form)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "4 fields need fixing" in html
+    for field, problem in [
+        ("email", "Enter an email address like"),
+        ("role", "Choose a role"),
+        ("agency", "Enter the agency&#39;s name"),
+        ("password", "Use at least 15 characters"),
+    ]:
+        assert problem in html.split(f'<div id="{field}-errors">', 1)[1].split("</div>", 1)[0], field
+        before, after = html.split(f'id="{field}"', 1)
+        tag = before.rsplit("<", 1)[1] + after.split(">", 1)[0]
+        assert 'aria-invalid="true"' in tag and f"{field}-errors" in tag, field
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 1
+
+
+def test_a_taken_email_and_a_weak_password_are_reported_together(
+    client: FlaskClient, login_as: LoginAs
+) -> None:
+    admin = login_as("admin")
+    html = client.post("/admin/users", data=_new_user_form(email=admin.email, password="password")).get_data(
+        as_text=True
+    )
+    assert "already exists" in html.split('<div id="email-errors">', 1)[1].split("</div>", 1)[0]
+    assert "commonly used" in html.split('<div id="password-errors">', 1)[1].split("</div>", 1)[0]
+
+
+def test_the_new_user_form_keeps_what_was_typed_including_the_temporary_password_and_says_so(
+    client: FlaskClient, login_as: LoginAs
+) -> None:
+    login_as("admin")
+    html = client.post("/admin/users", data=_new_user_form(agency="")).get_data(as_text=True)
+    assert 'value="dana.cruz@county.example.gov"' in html.lower()
+    assert f'value="{NEW_PASSWORD}"' in html
+    assert "the password you typed stays in this field" in html
+    assert client.get("/admin/users/new").headers["Cache-Control"] == "no-store"
+
+
 def test_disable_posted_unconfirmed_asks_on_a_page_naming_the_user_and_changes_nothing(
     app: Flask, client: FlaskClient, login_as: LoginAs
 ) -> None:

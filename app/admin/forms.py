@@ -3,22 +3,28 @@
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.widgets import PasswordInput
 
 from app.auth.roles import Role
 
 
 class UserForm(FlaskForm):
-    email = StringField("Email", validators=[DataRequired(message="Enter the email address."), Length(max=254)])
-    role = SelectField("Role", choices=[SelectChoice(r.value, r.value.capitalize()) for r in Role])
-    agency = StringField(
-        "Agency", validators=[DataRequired(message="Enter the agency's name."), Length(max=200)]
+    """The new-user form. No validators: accounts.create_user checks every field at once and says what is wrong
+    with each, so the admin sees every problem in one round (and the CLI gets the same rules)."""
+
+    email = StringField("Email")
+    role = SelectField(
+        "Role", choices=[SelectChoice(r.value, r.value.capitalize()) for r in Role], validate_choice=False
     )
+    agency = StringField("Agency")
     password = PasswordField(
         "Initial password",
-        validators=[DataRequired(message="Enter an initial password.")],
+        # Kept when the form comes back with a problem: it is a temporary password the admin has just typed, the
+        # page is never stored (no-store) and goes over TLS only, and retyping it blind is how typos get in.
+        widget=PasswordInput(hide_value=False),
         description=(
             "At least 15 characters; hand it over in person or by phone, never by email. "
-            "The user replaces it with their own at first sign-in."
+            "The user replaces it with their own at first sign-in. "
+            "If the form comes back with a problem, the password you typed stays in this field."
         ),
     )

@@ -43,8 +43,6 @@ def new_user() -> ResponseReturnValue:
 @recent_sign_in_required
 def create_user() -> ResponseReturnValue:
     form = UserForm()
-    if not form.validate_on_submit():
-        return _form_page(form), 400
     try:
         user = accounts.create_user(
             form.email.data or "",
@@ -53,9 +51,11 @@ def create_user() -> ResponseReturnValue:
             form.password.data or "",
             temporary_password=True,  # the administrator knows it: the user chooses their own at first sign-in
         )
-    except accounts.AccountError as error:
+    except accounts.InvalidAccount as error:
         db.session.rollback()
-        return _form_page(form, problems=error.problems), 400
+        for name, problems in error.by_field.items():
+            form[name].errors = problems
+        return _form_page(form), 400
     if mfa_required(user.role, current_app.config["MFA_REQUIRED_ROLES"]):
         flash(
             f"Created {user.email}. At their first sign-in they choose their own password and set up an "
@@ -133,5 +133,5 @@ def _confirm_disable(user_id: int) -> ResponseReturnValue:
     )
 
 
-def _form_page(form: UserForm, problems: list[str] | None = None) -> str:
-    return render_template("admin/user_new.html", form=form, problems=problems or [], agencies=accounts.agency_names())
+def _form_page(form: UserForm) -> str:
+    return render_template("admin/user_new.html", form=form, agencies=accounts.agency_names())

@@ -30,6 +30,14 @@ class AccountError(Exception):
         self.problems = list(problems)
 
 
+class InvalidAccount(AccountError):
+    """A new account's details break the rules: every problem at once, `by_field` keyed by the argument concerned."""
+
+    def __init__(self, by_field: dict[str, list[str]]) -> None:
+        super().__init__(*(problem for problems in by_field.values() for problem in problems))
+        self.by_field = by_field
+
+
 class NoSuchUser(AccountError):
     def __init__(self) -> None:
         super().__init__("No such user.")
@@ -61,10 +69,15 @@ def agency_names() -> Sequence[str]:
     return db.session.scalars(select(Agency.name).order_by(Agency.name)).all()
 
 
-def _agency(name: str) -> Agency:
+def _agency_name(name: str) -> str:
     name = " ".join(name.split())
     if not name or len(name) > AGENCY_MAX:
         raise AccountError(f"Enter the agency's name (at most {AGENCY_MAX} characters).")
+    return name
+
+
+def _agency(name: str) -> Agency:
+    """The agency of this checked name (whatever its case), created if new."""
     agency = db.session.scalars(select(Agency).where(func.lower(Agency.name) == name.lower())).one_or_none()
     if agency is None:
         agency = Agency(name=name)
@@ -85,19 +98,26 @@ def create_user(
     """A new account; the agency is created if it does not exist yet.
 
     `temporary_password`: someone else chose it, so the user must replace it at first sign-in.
+    Raises InvalidAccount with every problem found, by argument, and changes nothing.
     """
-    problems: list[str] = []
+    problems: dict[str, list[str]] = {}
     try:
         email = validate_email(email)
     except AccountError as error:
-        problems += error.problems
+        problems["email"] = error.problems
+    else:
+        if find_user(email) is not None:
+            problems["email"] = ["An account with this email address already exists."]
     if role not in {r.value for r in Role}:
-        problems.append(f"Choose a role: {', '.join(r.value for r in Role)}.")
-    problems += passwords.problems(password, email=email)
-    if not problems and find_user(email) is not None:
-        problems.append("An account with this email address already exists.")
+        problems["role"] = [f"Choose a role: {', '.join(r.value for r in Role)}."]
+    try:
+        agency = _agency_name(agency)
+    except AccountError as error:
+        problems["agency"] = error.problems
+    if found := passwords.problems(password, email=email):
+        problems["password"] = found
     if problems:
-        raise AccountError(*problems)
+        raise InvalidAccount(problems)
     user = User(
         email=email,
         password_hash=passwords.hash_password(password),

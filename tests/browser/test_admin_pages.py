@@ -190,6 +190,25 @@ def test_the_admin_person_page_never_scrolls_sideways_on_a_phone(
     screenshot(page, f"admin-person-phone-{scheme}")
 
 
+# --- The new-user form --------------------------------------------------------------------------------------
+
+
+def test_the_new_user_form_shows_every_problem_at_once_next_to_its_field_and_keeps_the_password(
+    admin_in: Callable[..., Page], live_server: LiveServer
+) -> None:
+    page = admin_in()
+    page.goto(f"{live_server.url}/admin/users/new")
+    page.fill("input[name=email]", "not-an-email")
+    page.fill("input[name=password]", "short")
+    page.get_by_role("button", name="Create user").click()
+    expect(page.locator("#email-errors")).to_contain_text("Enter an email address like")
+    expect(page.locator("#agency-errors")).to_contain_text("Enter the agency")
+    expect(page.locator("#password-errors")).to_contain_text("at least 15 characters")
+    expect(page.locator("input[name=email]")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("input[name=password]")).to_have_value("short")
+    screenshot(page, "admin-user-new-errors-phone")
+
+
 # --- axe, light and dark, phone and desktop -----------------------------------------------------------------
 
 
