@@ -310,10 +310,20 @@ def test_a_too_short_search_is_refused_with_a_message(admin_client: FlaskClient)
     assert "at least two characters" in response.get_data(as_text=True)
 
 
-def test_issuing_from_the_person_page_opens_the_new_card_with_its_qr(admin_client: FlaskClient, person: Person) -> None:
-    page = admin_client.get(f"/admin/cards/person/{person.id}").get_data(as_text=True)
+@pytest.fixture
+def newcomer(ctx: Flask) -> Person:
+    """Someone with no card yet (admin_client's fixtures give Ana Testova one)."""
+    person = make_person(full_name="Bo Newcomer")
+    db.session.commit()
+    return person
+
+
+def test_issuing_from_the_person_page_opens_the_new_card_with_its_qr(
+    admin_client: FlaskClient, newcomer: Person
+) -> None:
+    page = admin_client.get(f"/admin/cards/person/{newcomer.id}").get_data(as_text=True)
     assert 'name="expires_on"' in page and "diplomatic" in page
-    response = admin_client.post(f"/admin/cards/person/{person.id}", data={"expires_on": "2029-06-30"})
+    response = admin_client.post(f"/admin/cards/person/{newcomer.id}", data={"expires_on": "2029-06-30"})
     assert response.status_code == 303
     location = response.headers["Location"]
     card_page = admin_client.get(location).get_data(as_text=True)
@@ -485,7 +495,7 @@ def test_the_card_page_offers_only_the_actions_the_cards_status_allows(admin_cli
 def test_a_new_card_replaces_the_persons_valid_card_which_then_scans_as_revoked(card: Card) -> None:
     now = datetime.now(UTC)
     old_token = admin.card_url(card.card_number, now)
-    new = admin.issue_card(card.person_id, now.date() + timedelta(days=365), now)
+    new = admin.issue_card(card.person_id, now.date() + timedelta(days=365), now, replace=True)
     db.session.refresh(card)
     assert card.status is CardStatus.REVOKED and new.status is CardStatus.VALID
     assert services.verify_card_token(old_token, now).reason is Reason.REVOKED
@@ -496,3 +506,50 @@ def test_a_new_card_replaces_the_persons_valid_card_which_then_scans_as_revoked(
 def test_the_person_page_warns_which_card_a_new_one_replaces(admin_client: FlaskClient, card: Card) -> None:
     page = admin_client.get(f"/admin/cards/person/{card.person_id}").get_data(as_text=True)
     assert "data-replaces" in page and f"The new card replaces {card.card_number}" in page
+
+
+def test_a_new_card_that_would_revoke_the_current_one_needs_a_yes_and_otherwise_changes_nothing(card: Card) -> None:
+    now = datetime.now(UTC)
+    with pytest.raises(admin.WouldReplace) as asked:
+        admin.issue_card(card.person_id, now.date() + timedelta(days=365), now)
+    db.session.rollback()
+    assert [c.card_number for c in asked.value.replaced] == [card.card_number]
+    assert db.session.scalars(select(Card.status)).all() == [CardStatus.VALID]
+    assert events("admin.card_issue") == []
+
+
+def test_the_person_page_asks_before_issuing_a_card_that_revokes_the_current_one(
+    admin_client: FlaskClient, card: Card
+) -> None:
+    page = admin_client.get(f"/admin/cards/person/{card.person_id}").get_data(as_text=True)
+    form = page.split(f'action="/admin/cards/person/{card.person_id}"', 1)[1].split("</form>", 1)[0]
+    assert 'data-confirm="Issue a new card to Ana Testova?"' in form
+    assert "DA100001: it is revoked when you issue it" in form
+    assert 'class="button danger">Issue card</button>' in form
+
+
+def test_the_person_page_issues_a_first_card_without_asking(admin_client: FlaskClient, newcomer: Person) -> None:
+    page = admin_client.get(f"/admin/cards/person/{newcomer.id}").get_data(as_text=True)
+    form = page.split(f'action="/admin/cards/person/{newcomer.id}"', 1)[1].split("</form>", 1)[0]
+    assert "data-confirm" not in form and "danger" not in form
+
+
+def test_issue_posted_unconfirmed_for_a_card_holder_asks_on_a_page_then_replaces_when_confirmed(
+    admin_client: FlaskClient, card: Card
+) -> None:
+    url = f"/admin/cards/person/{card.person_id}"
+    response = admin_client.post(url, data={"expires_on": "2029-06-30"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<h1>Issue a new card to Ana Testova?</h1>" in html
+    form = html.split("data-confirm-page", 1)[1]
+    assert '<input type="hidden" name="expires_on" value="2029-06-30">' in form
+    assert '<input type="hidden" name="confirmed" value="yes">' in form
+    assert f'href="{url}">Cancel</a>' in form
+    db.session.expire_all()
+    assert db.session.scalars(select(Card.status)).all() == [CardStatus.VALID]
+
+    response = admin_client.post(url, data={"expires_on": "2029-06-30", "confirmed": "yes"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert sorted(db.session.scalars(select(Card.status)).all()) == sorted([CardStatus.REVOKED, CardStatus.VALID])

@@ -55,6 +55,14 @@ class NotFound(LookupError):
     """No such card or person."""
 
 
+class WouldReplace(CardAdminError):
+    """The new card would revoke the holder's current cards, and the caller has not said yes to that."""
+
+    def __init__(self, replaced: list[Card]) -> None:
+        super().__init__(f"The new card replaces {', '.join(c.card_number for c in replaced)}: confirm to revoke")
+        self.replaced = replaced
+
+
 @dataclass(frozen=True)
 class CardPage:
     card: Card
@@ -161,11 +169,12 @@ def issue_defaults(holder: Person, today: date) -> IssueDefaults:
     return IssueDefaults(card_type, issuer, expires_on)
 
 
-def issue_card(person_id: str, expires_on: date, now: datetime) -> Card:
+def issue_card(person_id: str, expires_on: date, now: datetime, *, replace: bool = False) -> Card:
     """Issue a new card to an active person: a fresh card number, the family from the category, audited.
 
     The new card replaces any the person holds: their valid or lost cards are revoked in the same
     transaction, so an old card left in circulation never verifies (one card per person, as OFM issues them).
+    Revoking is for good, so it needs `replace=True` (the admin said yes); otherwise WouldReplace, nothing changed.
     """
     holder = db.session.scalar(select(Person).where(Person.id == person_id).options(joinedload(Person.mission)))
     if holder is None:
@@ -180,7 +189,9 @@ def issue_card(person_id: str, expires_on: date, now: datetime) -> Card:
     if holder.accredited_until is not None and expires_on > holder.accredited_until:
         raise CardAdminError(f"The card may not outlast the accreditation (ends {holder.accredited_until.isoformat()})")
     defaults = issue_defaults(holder, today)
-    replaced = [c for c in holder.cards if c.status in (CardStatus.VALID, CardStatus.LOST)]
+    replaced = cards_replaced(holder)
+    if replaced and not replace:
+        raise WouldReplace(replaced)
     new = Card(
         card_number=_new_number(defaults.card_type),
         person=holder,
@@ -208,6 +219,11 @@ def issue_card(person_id: str, expires_on: date, now: datetime) -> Card:
     )
     db.session.commit()
     return new
+
+
+def cards_replaced(holder: Person) -> list[Card]:
+    """The holder's cards a new card replaces, and so revokes: the valid and lost ones."""
+    return [c for c in holder.cards if c.status in (CardStatus.VALID, CardStatus.LOST)]
 
 
 # The card statuses each action may start from; a revoked card allows none.

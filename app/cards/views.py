@@ -11,7 +11,7 @@ from app.cards import admin, keyring, redact, services, tokens, wording
 from app.extensions import db
 from app.htmx import render, wants_fragment
 from app.lookup.services import BORDER_COLOURS
-from app.models import Card
+from app.models import Card, Person
 from app.ratelimits import lookup_limits
 
 bp = Blueprint("cards", __name__)
@@ -135,9 +135,14 @@ def admin_issue(person_id: str) -> Response:
     except ValueError:
         return _person_page(person_id, error="Enter the expiry date as YYYY-MM-DD", expires_on=raw, status=422)
     try:
-        card = admin.issue_card(person_id, expires_on, datetime.now(UTC))
+        card = admin.issue_card(
+            person_id, expires_on, datetime.now(UTC), replace=request.form.get("confirmed") == "yes"
+        )
     except admin.NotFound:
         abort(404)
+    except admin.WouldReplace:
+        db.session.rollback()
+        return _confirm_issue_page(person_id, raw)
     except admin.CardAdminError as error:
         db.session.rollback()
         return _person_page(person_id, error=str(error), expires_on=raw, status=422)
@@ -231,12 +236,14 @@ def _person_page(person_id: str, error: str | None = None, expires_on: str = "",
         defaults = admin.issue_defaults(person, datetime.now(UTC).date())
     except admin.CardAdminError as problem:
         error = error or str(problem)
+    replaced = admin.cards_replaced(person)
     html = render_template(
         "cards/admin_person.html",
         person=person,
         defaults=defaults,
         error=error,
         expires_on=expires_on,
+        issue_question=_issue_question(person, replaced) if replaced else None,
         BORDER_COLOURS=BORDER_COLOURS,
     )
     return Response(html, status)
@@ -279,12 +286,52 @@ def _confirm_page(action: Action, card_number: str) -> Response:
         card = admin.card_brief(card_number)
     except admin.NotFound:
         abort(404)
+    note = request.form.get("note", "")
     return Response(
         render_template(
             "cards/admin_confirm.html",
-            card=card,
-            action=action,
-            note=request.form.get("note", ""),
+            question=action.ask(card),
+            consequence=action.consequence,
+            action_url=url_for(f"cards.admin_{action.name}", card_number=card.card_number),
+            label=action.label,
+            button=action.button,
+            back=url_for("cards.admin_card", card_number=card.card_number),
+            crumb=card.card_number,
+            hidden={"note": note},
+            note=note,
+        )
+    )
+
+
+def _issue_question(person: Person, replaced: list[Card]) -> tuple[str, str]:
+    """What Issue card asks first when the new card revokes the person's current ones: the question, what follows."""
+    numbers = ", ".join(card.card_number for card in replaced)
+    revoked = "it is revoked" if len(replaced) == 1 else "they are revoked"
+    return (
+        f"Issue a new card to {person.full_name}?",
+        f"The new card replaces {numbers}: {revoked} when you issue it, and every print stops verifying, for good.",
+    )
+
+
+def _confirm_issue_page(person_id: str, expires_on: str) -> Response:
+    """Issue card's question as a page, when the dialog did not ask it (no JavaScript)."""
+    try:
+        person = admin.person(person_id)
+    except admin.NotFound:
+        abort(404)
+    question, consequence = _issue_question(person, admin.cards_replaced(person))
+    return Response(
+        render_template(
+            "cards/admin_confirm.html",
+            question=question,
+            consequence=consequence,
+            action_url=url_for("cards.admin_issue", person_id=person.id),
+            label="Issue card",
+            button="danger",
+            back=url_for("cards.admin_person", person_id=person.id),
+            crumb=person.full_name,
+            hidden={"expires_on": expires_on},
+            note="",
         )
     )
 

@@ -148,6 +148,27 @@ def test_disable_asks_first_naming_the_user_and_cancel_leaves_them_active(
     assert user_disabled(live_server, officer.id)
 
 
+def test_issuing_a_card_that_replaces_the_current_one_asks_first_naming_the_holder_and_the_card(
+    admin_in: Callable[..., Page], live_server: LiveServer, card: IssuedCard
+) -> None:
+    page = admin_in()
+    page.goto(f"{live_server.url}/admin/cards/person/{card.person_id}")
+    page.get_by_role("button", name="Issue card").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text(f"Issue a new card to {card.holder}?")
+    expect(dialog).to_contain_text(f"replaces {card.number}")
+    screenshot(page, "admin-person-issue-dialog-phone")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+    assert card_status(live_server, card.number) is CardStatus.VALID
+
+    page.get_by_role("button", name="Issue card").click()
+    dialog.get_by_role("button", name="Issue card").click()
+    expect(page.locator("section[data-card]")).to_have_attribute("data-status", "valid")
+    assert page.locator("section[data-card]").get_attribute("data-card") != card.number
+    assert card_status(live_server, card.number) is CardStatus.REVOKED
+
+
 def test_without_javascript_revoke_asks_on_its_own_page_and_only_its_second_button_revokes(
     admin_in: Callable[..., Page], live_server: LiveServer, card: IssuedCard
 ) -> None:
