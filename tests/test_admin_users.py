@@ -1,5 +1,6 @@
 """Admin pages for users: list, create, disable, unlock, reset the second factor; re-authentication first."""
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -141,6 +142,21 @@ def test_disable_posted_unconfirmed_asks_on_a_page_naming_the_user_and_changes_n
     assert 'href="/admin/users">Cancel</a>' in form
     assert not reload_user(app, officer.id).is_disabled
     assert audit_events(app, "admin.user_disable") == []
+
+
+def test_every_action_on_the_users_page_comes_back_to_it_after_confirming_identity(
+    app: Flask, client: FlaskClient, login_as: LoginAs
+) -> None:
+    login_as("admin")
+    with app.app_context():
+        make_user("officer", locked_at=datetime.now(UTC))
+        make_user("dispatcher", is_disabled=True)
+    html = client.get("/admin/users").get_data(as_text=True)
+    forms = [form for form in html.split("<form")[1:] if 'action="/admin/users/' in form]
+    assert len(forms) == 3  # unlock and disable the officer, enable the dispatcher
+    for form in forms:
+        # One `back` only: with two, the empty one came first and the re-authentication page sent the admin home.
+        assert re.findall(r'name="back"[^>]*', form) == ['name="back" value="/admin/users"']
 
 
 def test_the_users_page_asks_before_disabling_naming_the_user(

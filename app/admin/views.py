@@ -9,7 +9,6 @@ from flask_login import current_user
 from app.admin.forms import UserForm
 from app.auth import accounts
 from app.auth.access import recent_sign_in_required, roles_required
-from app.auth.forms import ActionForm
 from app.auth.roles import mfa_required
 from app.extensions import db
 from app.models.accounts import User
@@ -26,7 +25,6 @@ def users() -> ResponseReturnValue:
     return render_template(
         "admin/users.html",
         users=accounts.list_users(),
-        action_form=ActionForm(),
         disable_question=_disable_question,
         DISABLE_CONSEQUENCE=DISABLE_CONSEQUENCE,
     )
