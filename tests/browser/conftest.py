@@ -4,6 +4,7 @@ The live server is session-scoped and has its own app and temporary SQLite file;
 function-scoped `app` fixture of tests/conftest.py.
 """
 
+import re
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -15,10 +16,12 @@ import pyotp
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page
+from sqlalchemy import select
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from app.cards import keyring
+from app.cards import keyring, tokens
 from app.extensions import db
+from app.models import Card
 from app.registry.seed import seed_demo
 from tests.conftest import make_app
 from tests.factories import DEFAULT_PASSWORD, make_user
@@ -121,13 +124,23 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 
 
 def sign_in(
-    page: Page, base_url: str, email: str, password: str = DEFAULT_PASSWORD, totp_secret: str | None = None
+    page: Page,
+    base_url: str,
+    email: str,
+    password: str = DEFAULT_PASSWORD,
+    totp_secret: str | None = None,
+    *,
+    already_there: bool = False,
 ) -> None:
     """Sign in through the real login page: email, password, the banner acknowledged; then the TOTP code if given.
 
+    `already_there`: the page is on the login page (with its `next`) already, e.g. after a "Sign in again" link.
     Each code works once per account: sign an account in at most once per 30-second step.
     """
-    page.goto(f"{base_url}/login")
+    if already_there:
+        page.wait_for_url(re.compile(r"/login"))
+    else:
+        page.goto(f"{base_url}/login")
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", password)
     page.check("input[name=acknowledge]")
@@ -137,6 +150,14 @@ def sign_in(
         page.fill("input[name=code]", pyotp.TOTP(totp_secret).now())
         page.click("button[type=submit]")
     page.wait_for_url(lambda url: "/login" not in url)
+
+
+def card_url(live_server: LiveServer, card_number: str) -> str:
+    """The /v/ address a fresh print of this card's QR code would hold, whatever the card's status."""
+    with live_server.app.app_context():
+        card = db.session.scalars(select(Card).where(Card.card_number == card_number)).one()
+        token = tokens.issue(card.card_number, card.expires_on, keyring.signing_ring(), datetime.now(UTC))
+    return f"{live_server.url}/v/{token}"
 
 
 def screenshot(page: Page, name: str) -> None:

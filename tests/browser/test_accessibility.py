@@ -1,16 +1,9 @@
 """axe-core (vendored) finds nothing serious or critical on the officer's result or the dispatcher's console."""
 
-from datetime import UTC, datetime
-
 import pytest
 from playwright.sync_api import Page, expect
-from sqlalchemy import select
 
-from app.cards import keyring, tokens
-from app.extensions import db
-from app.models import Card
-
-from tests.browser.conftest import LiveServer, screenshot
+from tests.browser.conftest import LiveServer, card_url, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -136,9 +129,6 @@ def test_the_dispatch_console_and_a_card_check_have_no_accessibility_violations(
     dispatcher_page.keyboard.press("Enter")
     expect(dispatcher_page.locator("#outcome article[data-verdict-level]")).to_have_count(1)
     assert all_violations(dispatcher_page, live_server.url) == []
-    with live_server.app.app_context():
-        card = db.session.scalars(select(Card).where(Card.card_number == "ZZ000004")).one()
-        token = tokens.issue(card.card_number, card.expires_on, keyring.signing_ring(), datetime.now(UTC))
-    dispatcher_page.goto(f"{live_server.url}/v/{token}")
+    dispatcher_page.goto(card_url(live_server, "ZZ000004"))
     expect(dispatcher_page.locator("[data-card-check]")).to_be_visible()
     assert all_violations(dispatcher_page, live_server.url) == []

@@ -2,18 +2,11 @@
 an officer must not miss are on the first screen, and near matches show what differs."""
 
 import re
-from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import Browser, Page, Route, expect
 
-from sqlalchemy import select
-
-from app.cards import keyring, tokens
-from app.extensions import db
-from app.models import Card
-from tests.browser.conftest import OFFICER_EMAIL, PHONE, LiveServer, screenshot, sign_in
-from tests.factories import DEFAULT_PASSWORD
+from tests.browser.conftest import OFFICER_EMAIL, PHONE, LiveServer, card_url, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -104,21 +97,12 @@ def test_an_ended_session_says_so_and_after_signing_in_again_answers_the_same_qu
         expect_no_earlier_verdict(page, "session")
         screenshot(page, "safety-session-ended")
         page.locator("#outcome [data-sign-in]").click()
-        sign_in_here(page)
+        sign_in(page, live_server.url, OFFICER_EMAIL, already_there=True)
         expect(page).to_have_url(re.compile(r"/lookup(/r/[\w-]+)?$"))
         expect(page.locator(VERDICT)).to_have_attribute("data-verdict-level", "full")
         expect(page.locator("#outcome [data-query]")).to_have_attribute("data-query", "DWJ1204")
     finally:
         context.close()
-
-
-def sign_in_here(page: Page) -> None:
-    page.wait_for_url(re.compile(r"/login"))
-    page.fill("input[name=email]", OFFICER_EMAIL)
-    page.fill("input[name=password]", DEFAULT_PASSWORD)
-    page.check("input[name=acknowledge]")
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda url: "/login" not in url)
 
 
 def test_back_to_an_earlier_result_while_offline_does_not_show_the_later_one(
@@ -254,10 +238,7 @@ def test_the_officer_sees_recent_lookups_under_the_form(signed_in_page: Page, li
 
 
 def test_a_revoked_card_scanned_says_what_to_do_once(signed_in_page: Page, live_server: LiveServer) -> None:
-    with live_server.app.app_context():
-        card = db.session.scalars(select(Card).where(Card.card_number == "ZZ000004")).one()
-        token = tokens.issue(card.card_number, card.expires_on, keyring.signing_ring(), datetime.now(UTC))
-    signed_in_page.goto(f"{live_server.url}/v/{token}")
+    signed_in_page.goto(card_url(live_server, "ZZ000004"))
     expect(signed_in_page.locator("[data-card-check]")).to_have_attribute("data-card-check", "revoked")
     expect(signed_in_page.locator("[data-card-check]")).to_be_visible()
     expect(signed_in_page.locator("a[data-call-in]")).to_have_count(1)
