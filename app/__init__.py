@@ -8,6 +8,7 @@ from flask import Flask
 
 from app import config as config_module
 from app.extensions import csrf, db, limiter, login_manager, migrate
+
 # Not bound as "htmx": importing the submodule app.htmx replaces that package attribute with the module.
 from app.extensions import htmx as htmx_extension
 

@@ -25,4 +25,3 @@ def register_sqlite_pragmas(app: Flask) -> None:
             # FULL: an incident or audit event acknowledged to a user survives power loss (security-bar).
             cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
-

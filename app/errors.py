@@ -64,7 +64,7 @@ def csrf_refusal(error: CSRFError) -> tuple[str, str, str]:
             "Envoy needs HTTPS here",
             "Your browser refused Envoy's secure cookie because this page is not on HTTPS or on localhost, so "
             "Envoy cannot check that this form came from its own page. Open Envoy over HTTPS, or at localhost on "
-            "the computer that runs it; to try it from a phone, see \"Trying Envoy from a phone\" in the README.",
+            'the computer that runs it; to try it from a phone, see "Trying Envoy from a phone" in the README.',
             "csrf_session_missing",
         )
     return (
@@ -96,4 +96,6 @@ def register(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> tuple[object, int]:
         app.logger.exception("unhandled error")
-        return render_error(500, "Internal Server Error", "Something went wrong on our side. Call the DS Command Center.")
+        return render_error(
+            500, "Internal Server Error", "Something went wrong on our side. Call the DS Command Center."
+        )

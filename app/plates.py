@@ -85,9 +85,7 @@ def decode(plate: str) -> PlateHint | None:
         return PlateHint("washington", status, STATUS_MEANINGS[status], code, number)
     if match := _NEW_YORK.fullmatch(plate):
         number, code, status = match.groups()
-        return PlateHint(
-            "new_york", status, STATUS_MEANINGS[status], code, number, caveat=NEW_YORK_CAVEAT
-        )
+        return PlateHint("new_york", status, STATUS_MEANINGS[status], code, number, caveat=NEW_YORK_CAVEAT)
     return None
 
 
@@ -99,9 +97,7 @@ def variants(plate: str) -> list[str]:
     empty string and anything longer than MAX_LENGTH, so every variant is storable.
     """
     n = len(plate)
-    candidates = [
-        plate[:i] + MISREADS[c] + plate[i + 1 :] for i, c in enumerate(plate) if c in MISREADS
-    ]
+    candidates = [plate[:i] + MISREADS[c] + plate[i + 1 :] for i, c in enumerate(plate) if c in MISREADS]
     candidates += [plate[:i] + a + plate[i + 1 :] for i in range(n) for a in ALPHABET]
     candidates += [plate[:i] + plate[i + 1 :] for i in range(n)]
     if n < MAX_LENGTH:

@@ -65,7 +65,9 @@ def main() -> None:
 
     plate = DEMO_CASES["diplomat_car"]
     headers = {"HX-Request": "true"}
-    request_ms = median_ms(lambda: client.post("/lookup", data={"q": plate, "kind": "plate"}, headers=headers), args.runs)
+    request_ms = median_ms(
+        lambda: client.post("/lookup", data={"q": plate, "kind": "plate"}, headers=headers), args.runs
+    )
     with app.test_request_context():
         from flask_login import login_user
 

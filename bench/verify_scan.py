@@ -57,13 +57,22 @@ def main() -> None:
             db.create_all()
             mission = Mission(id="M1", name="Embassy of Benchland", country="Benchland", kind=MissionKind.EMBASSY)
             person = Person(
-                id="P1", mission=mission, full_name="Bench Person", category=Category.DIPLOMATIC_AGENT,
-                relationship=Relationship.PRINCIPAL, status=PersonStatus.ACTIVE,
+                id="P1",
+                mission=mission,
+                full_name="Bench Person",
+                category=Category.DIPLOMATIC_AGENT,
+                relationship=Relationship.PRINCIPAL,
+                status=PersonStatus.ACTIVE,
             )
             db.session.add(
                 Card(
-                    card_number="DA100001", person=person, card_type=CardType.DIPLOMATIC, issuer=CardIssuer.PROTOCOL,
-                    issued_on=date(2026, 1, 1), expires_on=date(2029, 1, 1), status=CardStatus.VALID,
+                    card_number="DA100001",
+                    person=person,
+                    card_type=CardType.DIPLOMATIC,
+                    issuer=CardIssuer.PROTOCOL,
+                    issued_on=date(2026, 1, 1),
+                    expires_on=date(2029, 1, 1),
+                    status=CardStatus.VALID,
                 )
             )
             db.session.commit()

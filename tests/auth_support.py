@@ -8,7 +8,6 @@ from app.extensions import db
 from app.models import AuditEvent, User, UserSession
 
 
-
 def reload_user(app: Flask, user_id: int) -> User:
     with app.app_context():
         user = db.session.get(User, user_id)

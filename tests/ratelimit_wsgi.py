@@ -21,4 +21,3 @@ app = create_app(
         "SESSION_COOKIE_SECURE": False,
     }
 )
-

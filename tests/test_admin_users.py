@@ -22,8 +22,13 @@ CONFIRMED = {"confirmed": "yes"}  # what the dialog, or the server's own questio
 
 
 def _new_user_form(**overrides: str) -> dict[str, str]:
-    return {"email": "Dana.Cruz@County.example.gov", "role": "dispatcher", "agency": "County Sheriff",
-            "password": NEW_PASSWORD, **overrides}
+    return {
+        "email": "Dana.Cruz@County.example.gov",
+        "role": "dispatcher",
+        "agency": "County Sheriff",
+        "password": NEW_PASSWORD,
+        **overrides,
+    }
 
 
 def test_the_users_page_lists_every_account_with_its_state(app: Flask, client: FlaskClient, login_as: LoginAs) -> None:
@@ -104,9 +109,7 @@ def test_the_new_user_form_shows_every_problem_at_once_each_next_to_its_field(
         assert db.session.scalar(select(func.count()).select_from(User)) == 1
 
 
-def test_a_taken_email_and_a_weak_password_are_reported_together(
-    client: FlaskClient, login_as: LoginAs
-) -> None:
+def test_a_taken_email_and_a_weak_password_are_reported_together(client: FlaskClient, login_as: LoginAs) -> None:
     admin = login_as("admin")
     html = client.post("/admin/users", data=_new_user_form(email=admin.email, password="password")).get_data(
         as_text=True

@@ -29,7 +29,9 @@ def test_mixed_alphabets_are_listed_in_order_of_first_appearance():
     ]
 
 
-@pytest.mark.parametrize("raw", ["ＺＺ１００００１", "ｄｗｊ１２０４", "DWJ1204", "zz000001", "DÉ123", "straße", "DJ/123", ""])
+@pytest.mark.parametrize(
+    "raw", ["ＺＺ１００００１", "ｄｗｊ１２０４", "DWJ1204", "zz000001", "DÉ123", "straße", "DJ/123", ""]
+)
 def test_latin_letters_in_any_form_and_other_characters_are_not_foreign(raw):
     assert foreign_letters(raw) == ()
 

@@ -208,8 +208,22 @@ def test_actions_and_outcomes_must_be_short_lower_case_names(app: Flask) -> None
 
 @pytest.mark.parametrize(
     "key",
-    ["password", "new_password", "code", "totp", "totp_code", "mfa_code", "token", "apiToken", "session", "session_id",
-     "secret", "client_secret", "csrf_token", "Cookie"],
+    [
+        "password",
+        "new_password",
+        "code",
+        "totp",
+        "totp_code",
+        "mfa_code",
+        "token",
+        "apiToken",
+        "session",
+        "session_id",
+        "secret",
+        "client_secret",
+        "csrf_token",
+        "Cookie",
+    ],
 )
 def test_secret_named_detail_keys_are_redacted(key: str) -> None:
     assert service.redact({key: "hunter2-value"}) == {key: service.REDACTED}

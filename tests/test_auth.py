@@ -405,4 +405,3 @@ def test_sign_out_without_a_csrf_token_is_refused_and_the_session_stays(csrf_app
     sign_in(client, user.email)
     assert client.post("/logout").status_code == 400
     assert client.get("/").status_code == 200
-

@@ -468,9 +468,7 @@ def test_other_roles_cannot_administer_cards(
     assert db.session.scalar(select(Card.status)) is CardStatus.VALID
 
 
-def test_admin_actions_need_a_recent_sign_in(
-    client: FlaskClient, login_as: Callable[..., Any], card: Card
-) -> None:
+def test_admin_actions_need_a_recent_sign_in(client: FlaskClient, login_as: Callable[..., Any], card: Card) -> None:
     login_as("admin")
     with time_machine.travel(datetime.now(UTC) + timedelta(minutes=20)):
         response = client.post("/admin/cards/DA100001/revoke", data={"back": "/admin/cards/DA100001"})

@@ -72,4 +72,3 @@ def test_the_offline_page_is_public_and_puts_the_ds_calls_first(client: FlaskCli
     html = response.get_data(as_text=True)
     assert 'href="tel:+18662172089"' in html and 'href="tel:+15713453146"' in html
     assert "data-signed-in" not in html
-

@@ -29,7 +29,11 @@ def registry(app: Flask) -> None:
         consul = make_person(consulate, id="P-CON", category=Category.CAREER_CONSULAR_OFFICER, full_name="Bo Demo-Lund")
         make_card(consul, card_number="ZZ100002")
         child = make_person(
-            consulate, id="P-KID", principal=consul, relationship=Relationship.CHILD, category=Category.CAREER_CONSULAR_OFFICER
+            consulate,
+            id="P-KID",
+            principal=consul,
+            relationship=Relationship.CHILD,
+            category=Category.CAREER_CONSULAR_OFFICER,
         )
         make_card(child, card_number="ZZ100003")
         make_card(make_person(embassy, id="P-REV"), card_number="ZZ100004", status=CardStatus.REVOKED)
@@ -45,7 +49,9 @@ def lookup(client: FlaskClient, q: str, kind: str = "auto", path: str = "/lookup
     return client.post(path, data={"q": q, "kind": kind}, headers=headers)
 
 
-def test_plate_lookup_without_htmx_redirects_to_a_result_url_without_the_plate(client: FlaskClient, officer: User) -> None:
+def test_plate_lookup_without_htmx_redirects_to_a_result_url_without_the_plate(
+    client: FlaskClient, officer: User
+) -> None:
     response = lookup(client, "drz-1204", "plate")
     assert response.status_code == 303
     assert "/lookup/r/" in response.headers["Location"]
@@ -85,7 +91,9 @@ def test_a_result_url_from_another_session_is_not_found(client: FlaskClient, off
     assert client.get("/lookup/r/someone-elses").status_code == 404
 
 
-def test_card_number_lookup_shows_the_consular_officers_felony_warrant_verdict(client: FlaskClient, officer: User) -> None:
+def test_card_number_lookup_shows_the_consular_officers_felony_warrant_verdict(
+    client: FlaskClient, officer: User
+) -> None:
     response = lookup(client, "zz 100002", "card", **HX)
     assert b'data-verdict-level="felony_warrant"' in response.data
     assert b'data-answer="felony_warrant_only"' in response.data
@@ -183,7 +191,7 @@ def test_the_dispatch_console_without_htmx_redirects_to_its_own_result_url(
     page = client.get(response.headers["Location"])
     assert response.headers["Location"].startswith("/dispatch/r/")
     assert b"<html" in page.data and b'data-verdict-level="full"' in page.data
-    assert b'hx-swap-oob' not in page.data
+    assert b"hx-swap-oob" not in page.data
 
 
 @pytest.mark.parametrize(

@@ -47,7 +47,9 @@ def test_migration_files_are_named_by_date_and_slug() -> None:
     assert os.sep not in "".join(names)
 
 
-def test_the_account_lifecycle_migration_dates_passwords_from_creation_and_marks_disabled_accounts(empty_database_url: str) -> None:
+def test_the_account_lifecycle_migration_dates_passwords_from_creation_and_marks_disabled_accounts(
+    empty_database_url: str,
+) -> None:
     app = make_app(SQLALCHEMY_DATABASE_URI=empty_database_url)
     runner = app.test_cli_runner()
     assert runner.invoke(args=["db", "upgrade", "c26d70d1c1b4"]).exit_code == 0

@@ -64,7 +64,9 @@ def test_the_admin_person_page_names_the_organization_alone(
     assert mission_lines(html) == [f"{ORGANIZATION}</p>"]
 
 
-def test_a_mission_with_a_country_keeps_it_after_its_name(client: FlaskClient, login_as: Callable[..., Any], ctx: Flask) -> None:
+def test_a_mission_with_a_country_keeps_it_after_its_name(
+    client: FlaskClient, login_as: Callable[..., Any], ctx: Flask
+) -> None:
     embassy = make_mission(name="Embassy of Testland", country="Testland")
     make_card(make_person(embassy), card_number="DA100009")
     db.session.commit()

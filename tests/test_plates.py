@@ -41,9 +41,7 @@ def edit_distance(a: str, b: str) -> int:
 valid_plates = st.text(alphabet=ALNUM, min_size=1, max_size=10)
 plate_ish = st.sampled_from(ALNUM + string.ascii_lowercase + " .-")
 messy_text = st.text(alphabet=st.one_of(plate_ish, st.characters()))
-refused_chars = st.characters().filter(
-    lambda c: any(map(is_refused, unicodedata.normalize("NFKC", c)))
-)
+refused_chars = st.characters().filter(lambda c: any(map(is_refused, unicodedata.normalize("NFKC", c))))
 
 
 # normalise: examples
@@ -71,9 +69,7 @@ def test_empty_plate_asks_the_user_to_enter_one(raw):
         normalise(raw)
 
 
-@pytest.mark.parametrize(
-    "raw", ["DJ-12€", "DJ_123", "DJ/123", "DJ·123", "straße", "DÉ123", "D\u200bJ1"]
-)
+@pytest.mark.parametrize("raw", ["DJ-12€", "DJ_123", "DJ/123", "DJ·123", "straße", "DÉ123", "D\u200bJ1"])
 def test_a_character_that_is_not_a_letter_digit_or_separator_is_refused(raw):
     with pytest.raises(PlateError, match="only letters and digits"):
         normalise(raw)
@@ -190,9 +186,7 @@ def test_decode_keeps_the_plate_code_as_printed_and_names_no_country():
     assert not any("country" in field for field in hint.__dataclass_fields__)
 
 
-@pytest.mark.parametrize(
-    "plate", ["DJ123", "XXZ123", "DXZ12345", "DXZ", "12345XZD", "1234XZE", "ABC", "DX1234", "1"]
-)
+@pytest.mark.parametrize("plate", ["DJ123", "XXZ123", "DXZ12345", "DXZ", "12345XZD", "1234XZE", "ABC", "DX1234", "1"])
 def test_decode_returns_none_for_a_plate_in_neither_layout(plate):
     assert decode(plate) is None
 

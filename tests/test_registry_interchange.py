@@ -103,9 +103,7 @@ def test_the_cli_imports_a_folder_and_prints_the_counts(runner: FlaskCliRunner, 
     assert "imported 2 missions, 4 persons, 3 cards, 3 vehicles" in output
 
 
-def test_an_import_records_a_registry_load_named_after_the_folder(
-    app: Flask, folder: Path, instance: Path
-) -> None:
+def test_an_import_records_a_registry_load_named_after_the_folder(app: Flask, folder: Path, instance: Path) -> None:
     with app.app_context():
         import_folder(folder, instance)
         load = db.session.scalars(select(RegistryLoad)).one()
@@ -219,8 +217,13 @@ def test_a_bad_row_rejects_the_whole_folder_with_its_file_and_line(
 
 
 ORGANIZATION = mission_row(
-    mission_id="M3", name="Secretariat of the Example Union", country="", kind="international_org",
-    city="New York", state="NY", plate_code="",
+    mission_id="M3",
+    name="Secretariat of the Example Union",
+    country="",
+    kind="international_org",
+    city="New York",
+    state="NY",
+    plate_code="",
 )
 
 
@@ -243,7 +246,9 @@ def test_every_other_kind_of_mission_still_needs_a_country(
     assert "import rejected: 1 problem(s); nothing was changed" in output
 
 
-def test_a_mission_of_an_unknown_kind_is_refused_for_its_kind_alone(runner: FlaskCliRunner, folder: Path, instance: Path) -> None:
+def test_a_mission_of_an_unknown_kind_is_refused_for_its_kind_alone(
+    runner: FlaskCliRunner, folder: Path, instance: Path
+) -> None:
     rewrite(folder, lambda rows: rows["missions"].append({**ORGANIZATION, "kind": "agency"}))
     exit_code, output = import_via_cli(runner, folder)
     assert "missions.csv:4: unknown kind 'agency'" in output.splitlines()
@@ -269,9 +274,7 @@ def test_an_organization_without_a_country_is_exported_empty_and_imports_back_un
         assert organization is not None and organization.country is None
 
 
-def test_a_missing_column_is_reported_on_the_header_line(
-    app: Flask, runner: FlaskCliRunner, loaded: Path
-) -> None:
+def test_a_missing_column_is_reported_on_the_header_line(app: Flask, runner: FlaskCliRunner, loaded: Path) -> None:
     with app.app_context():
         before = snapshot()
     rows = small_registry_rows()
@@ -561,9 +564,7 @@ def test_an_export_writes_the_interchange_format(app: Flask, loaded: Path, insta
     assert persons[2].startswith("P2,M1,Boris Testov,diplomatic_agent,spouse,P1,1977-11-30,")
 
 
-def test_an_export_into_a_folder_with_files_is_refused(
-    runner: FlaskCliRunner, loaded: Path, tmp_path: Path
-) -> None:
+def test_an_export_into_a_folder_with_files_is_refused(runner: FlaskCliRunner, loaded: Path, tmp_path: Path) -> None:
     target = tmp_path / "busy"
     target.mkdir()
     (target / "notes.txt").write_text("keep me", encoding="utf-8")

@@ -19,14 +19,28 @@ DEMO_AGENCY_OFM = "Office of Foreign Missions"
 # The secrets are 160-bit base32 strings like any other; only their publication here makes them demo-only.
 DEMO_ACCOUNTS = (
     # role, email, agency, password, TOTP secret (used when the role must have a second factor)
-    (Role.OFFICER, "officer@demo-pd.example", DEMO_AGENCY_POLICE, "patrol night shift river",
-     "JBQWY3DPEHPK3PXPOFFICERDEMOKEY23"),
-    (Role.DISPATCHER, "dispatcher@demo-pd.example", DEMO_AGENCY_POLICE, "console radio amber lamp",
-     "JBQWY3DPEHPK3PXPDISPATCHDEMOKEY2"),
-    (Role.REVIEWER, "reviewer@ofm.example", DEMO_AGENCY_OFM, "queue notes harbour desk",
-     "JBQWY3DPEHPK3PXPREVIEWERDEMOKEY2"),
-    (Role.ADMIN, "admin@ofm.example", DEMO_AGENCY_OFM, "ledger keys marble tower",
-     "JBQWY3DPEHPK3PXPADMINDEMOKEY2345"),
+    (
+        Role.OFFICER,
+        "officer@demo-pd.example",
+        DEMO_AGENCY_POLICE,
+        "patrol night shift river",
+        "JBQWY3DPEHPK3PXPOFFICERDEMOKEY23",
+    ),
+    (
+        Role.DISPATCHER,
+        "dispatcher@demo-pd.example",
+        DEMO_AGENCY_POLICE,
+        "console radio amber lamp",
+        "JBQWY3DPEHPK3PXPDISPATCHDEMOKEY2",
+    ),
+    (
+        Role.REVIEWER,
+        "reviewer@ofm.example",
+        DEMO_AGENCY_OFM,
+        "queue notes harbour desk",
+        "JBQWY3DPEHPK3PXPREVIEWERDEMOKEY2",
+    ),
+    (Role.ADMIN, "admin@ofm.example", DEMO_AGENCY_OFM, "ledger keys marble tower", "JBQWY3DPEHPK3PXPADMINDEMOKEY2345"),
 )
 
 

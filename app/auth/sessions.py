@@ -59,8 +59,6 @@ def _store() -> Iterator[Session]:
         yield store
 
 
-
-
 class ServerSession(CallbackDict[str, Any], SessionMixin):
     """The session dict, plus what the interface needs to know to store it."""
 

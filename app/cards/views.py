@@ -205,9 +205,7 @@ def admin_print(card_number: str) -> str:
         abort(404)
     except (admin.CardAdminError, tokens.KeyRingError, ValueError) as error:
         abort(409, description=str(error))
-    return render_template(
-        "cards/print.html", card=card, svg=_svg(svg), size=size, BORDER_COLOURS=BORDER_COLOURS
-    )
+    return render_template("cards/print.html", card=card, svg=_svg(svg), size=size, BORDER_COLOURS=BORDER_COLOURS)
 
 
 def _result(check: services.CardCheck) -> Response:

@@ -264,13 +264,16 @@ def _card(number: str, today: date) -> LookupResult:
 
 def person_result(person: Person, card: Card | None, today: date, extra_problems: tuple[str, ...] = ()) -> PersonResult:
     """The officer's view of one person with the given card; used by lookups and QR verification alike."""
-    problems = status_problems(
-        person.status,
-        person.accredited_until,
-        card.status if card else None,
-        card.expires_on if card else None,
-        today,
-    ) + extra_problems
+    problems = (
+        status_problems(
+            person.status,
+            person.accredited_until,
+            card.status if card else None,
+            card.expires_on if card else None,
+            today,
+        )
+        + extra_problems
+    )
     sponsor = person.principal if person.relationship is not Relationship.PRINCIPAL else None
     verdict = decide(
         PersonFacts(

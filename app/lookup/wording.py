@@ -19,8 +19,16 @@ ANSWERS = {
     Answer.NO: ("No", "", "stop"),
     Answer.YES: ("Yes", "", "go"),
     Answer.FELONY_WARRANT_ONLY: ("Only on a felony warrant", "Arrest only for a felony and on a warrant", "caution"),
-    Answer.NOT_ABOUT_OFFICIAL_ACTS: ("Yes, not about official acts", "Cannot be made to testify about official acts", "caution"),
-    Answer.OFFICIAL_ACTS_DEFENCE: ("Yes — court decides official acts", "Official-acts immunity is a defence the court decides", "caution"),
+    Answer.NOT_ABOUT_OFFICIAL_ACTS: (
+        "Yes, not about official acts",
+        "Cannot be made to testify about official acts",
+        "caution",
+    ),
+    Answer.OFFICIAL_ACTS_DEFENCE: (
+        "Yes — court decides official acts",
+        "Official-acts immunity is a defence the court decides",
+        "caution",
+    ),
     Answer.CONSULT_STATE: ("Call DS first", "Not stated: ask the DS Command Center", "ask"),
 }
 
@@ -83,7 +91,6 @@ DRIVING_SHORT = {"review": "driving under review", "suspended": "driving suspend
 DS_CALL = DS_COMMAND_CENTER[0]
 
 RELATIONSHIPS = {"principal": "Principal", "spouse": "Spouse", "child": "Child", "other_family": "Family member"}
-
 
 
 def mark_difference(query: str, plate: str) -> list[tuple[str, bool]]:

@@ -21,7 +21,9 @@ def import_command(folder: Path) -> None:
     except interchange.ImportFailed as failure:
         for problem in failure.problems:
             click.echo(problem, err=True)
-        raise click.ClickException(f"import rejected: {len(failure.problems)} problem(s); nothing was changed") from None
+        raise click.ClickException(
+            f"import rejected: {len(failure.problems)} problem(s); nothing was changed"
+        ) from None
     click.echo(f"imported {counts}")
 
 

@@ -191,7 +191,4 @@ def export_folder(folder: Path, instance_path: Path) -> LoadCounts:
 
 def registry_counts() -> LoadCounts:
     """How many rows each registry table holds now."""
-    return LoadCounts(
-        *(db.session.scalar(select(func.count()).select_from(spec.model)) or 0 for spec in FILES)
-    )
-
+    return LoadCounts(*(db.session.scalar(select(func.count()).select_from(spec.model)) or 0 for spec in FILES))

@@ -182,9 +182,7 @@ def _read_file(folder: Path, spec: FileSpec, problems: Problems, progress: bool)
     return result
 
 
-def _read_values(
-    spec: FileSpec, line: int, cells: Any, absent: list[Column], problems: Problems
-) -> dict[str, Any]:
+def _read_values(spec: FileSpec, line: int, cells: Any, absent: list[Column], problems: Problems) -> dict[str, Any]:
     values: dict[str, Any] = {c.attribute: c.empty for c in absent}
     empty_required: list[Column] = []
     for column, cell in cells:

@@ -38,8 +38,7 @@ CHUNK = 5_000
 def registry_is_empty() -> bool:
     """True when the registry holds no mission and no person."""
     return (
-        db.session.scalar(select(Mission.id).limit(1)) is None
-        and db.session.scalar(select(Person.id).limit(1)) is None
+        db.session.scalar(select(Mission.id).limit(1)) is None and db.session.scalar(select(Person.id).limit(1)) is None
     )
 
 

@@ -184,6 +184,4 @@ def _write(action: str, spec: FileSpec, rows: Sequence[dict[str, Any]]) -> None:
         )
     elif action == "delete":
         ids = [r["id"] for r in rows]
-        db.session.execute(
-            delete(model).where(model.id.in_(ids)), execution_options={"synchronize_session": False}
-        )
+        db.session.execute(delete(model).where(model.id.in_(ids)), execution_options={"synchronize_session": False})

@@ -13,9 +13,7 @@ pytestmark = pytest.mark.browser
 OWN_PASSWORD = "orchard gate at the river bend"
 
 
-def test_a_temporary_password_is_replaced_on_the_way_to_the_officers_page(
-    page: Page, live_server: LiveServer
-) -> None:
+def test_a_temporary_password_is_replaced_on_the_way_to_the_officers_page(page: Page, live_server: LiveServer) -> None:
     with live_server.app.app_context():
         user = make_user("officer", email="new.officer@browser.example.gov", must_change_password=True)
         db.session.remove()

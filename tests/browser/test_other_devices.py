@@ -100,9 +100,7 @@ def test_over_plain_http_at_a_lan_address_the_page_says_the_cookie_was_refused(
     screenshot(phone, "csrf-plain-http-phone")
 
 
-def test_with_the_development_switch_a_phone_signs_in_over_plain_http(
-    phone: Page, serve: Callable[..., str]
-) -> None:
+def test_with_the_development_switch_a_phone_signs_in_over_plain_http(phone: Page, serve: Callable[..., str]) -> None:
     base_url = serve(INSECURE_COOKIES=True)
     submit_sign_in(phone, base_url)
     expect(phone).to_have_url(f"{base_url}/lookup")

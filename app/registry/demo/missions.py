@@ -75,7 +75,13 @@ def _candidates(rng: random.Random, size: Mapping[str, float], codes: Mapping[st
     pools: dict[str, list[Planned]] = {role: [] for role, _ in KIND_SHARES}
 
     def add(
-        role: str, name: str, country: str | None, kind: MissionKind, city: str, state: str, weight: float,
+        role: str,
+        name: str,
+        country: str | None,
+        kind: MissionKind,
+        city: str,
+        state: str,
+        weight: float,
         coded_as: str | None = None,
     ) -> None:
         # Honorary consuls drive on state plates (facts §3); a few new missions have no plates yet.
