@@ -22,7 +22,7 @@ from app.cards.tokens import Reason
 from app.extensions import db
 from app.immunity import CardStatus, Level, PersonStatus
 from app.models import Card
-from tests.cards_support import BASE_URL, active_kid, ctx, events, instance, token_for, token_for_card  # noqa: F401
+from tests.cards.support import BASE_URL, events, token_for, token_for_card
 from tests.conftest import sign_in
 from tests.factories import DEFAULT_PASSWORD, make_card, make_person, make_user
 
@@ -258,7 +258,7 @@ def test_redact_cuts_a_bare_token_short() -> None:
 
 
 def test_the_gunicorn_access_log_never_carries_a_token(capsys: pytest.CaptureFixture[str]) -> None:
-    path = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
+    path = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
     spec = importlib.util.spec_from_file_location("gunicorn_conf", path)
     assert spec is not None and spec.loader is not None
     conf = importlib.util.module_from_spec(spec)

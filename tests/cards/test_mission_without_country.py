@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from app.extensions import db
 from app.immunity.codes import Category, MissionKind
 from app.models import Card
-from tests.cards_support import active_kid, ctx, instance, token_for_card  # noqa: F401  (fixtures)
+from tests.cards.support import token_for_card
 from tests.factories import make_card, make_mission, make_person, make_vehicle
 
 ORGANIZATION = "Secretariat of the Example Union"

@@ -16,7 +16,7 @@ from app.cards import keyring, tokens
 from app.cards.tokens import KeyRingError, KeyStatus, Reason, TokenError
 from app.extensions import db
 from app.models import SigningKey
-from tests.cards_support import active_kid, ctx, events, instance, token_for  # noqa: F401  (fixtures)
+from tests.cards.support import events, token_for
 from tests.factories import make_card
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)

@@ -21,7 +21,7 @@ from app.extensions import db
 from app.immunity import CardStatus, PersonStatus
 from app.immunity.codes import CardIssuer, CardType, Category, MissionKind, Relationship
 from app.models import AuditEvent, Card, Person
-from tests.cards_support import BASE_URL, active_kid, ctx, events, instance  # noqa: F401  (fixtures)
+from tests.cards.support import BASE_URL, events
 from tests.factories import make_card, make_mission, make_person
 
 NOW = datetime(2026, 11, 23, 14, 2, 30, 250_000, tzinfo=UTC)

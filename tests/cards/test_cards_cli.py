@@ -15,7 +15,7 @@ from app.cards.tokens import KeyStatus
 from app.extensions import db
 from app.immunity import CardStatus
 from app.models import Card, SigningKey
-from tests.cards_support import BASE_URL, events, instance  # noqa: F401  (fixtures)
+from tests.cards.support import BASE_URL, events
 from tests.factories import make_card
 
 
