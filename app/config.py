@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-DEV_SECRET_KEY = "dev-only-secret-key-not-for-production"
+DEV_SECRET_KEY = "dev-only-secret-key-not-for-production"  # noqa: S105  (check_production refuses it)
 # The session cookie under ENVOY_INSECURE_COOKIES: browsers refuse a __Host- cookie that is not Secure.
 INSECURE_COOKIE_NAME = "envoy_session"
 # An on/off environment variable; set but empty means off.

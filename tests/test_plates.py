@@ -255,7 +255,7 @@ def test_variants_go_substitution_then_deletion_then_insertion_then_swap(plate):
     def kind(variant):
         if len(variant) != len(plate):
             return 2 if len(variant) < len(plate) else 3
-        return 1 if sum(a != b for a, b in zip(plate, variant)) == 1 else 4
+        return 1 if sum(a != b for a, b in zip(plate, variant, strict=True)) == 1 else 4
 
     kinds = [kind(v) for v in variants(plate)]
     assert kinds == sorted(kinds)

@@ -3,8 +3,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
-from sqlalchemy import orm
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, orm
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.auth.roles import Role

@@ -2,8 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String
-from sqlalchemy import orm
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, orm
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.immunity.codes import (

@@ -50,7 +50,8 @@ def _text(column: str, raw: str) -> str:
 def _identifier(column: str, raw: str) -> str:
     if not _ID.fullmatch(raw):
         raise BadValue(
-            f"{column} '{shown(raw)}' may only contain letters, digits, '.', '_' and '-' (starting with a letter or digit)"
+            f"{column} '{shown(raw)}' may only contain letters, digits, '.', '_' and '-' "
+            "(starting with a letter or digit)"
         )
     return raw
 

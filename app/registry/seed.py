@@ -14,11 +14,11 @@ from sqlalchemy import delete, insert, select
 from app.extensions import db
 from app.models import Card, DrivingPoints, Mission, Person, RegistryLoad, Vehicle
 from app.models.base import Model, utcnow
-from app.registry.counts import LoadCounts
 from app.registry import photos
+from app.registry.counts import LoadCounts
 from app.registry.demo.cases import DEMO_CASES, DEMO_LEVELS, DEMO_PORTRAITS, demo_driving_points
-from app.registry.demo.portraits import portrait
 from app.registry.demo.generator import generate
+from app.registry.demo.portraits import portrait
 
 __all__ = [
     "DEFAULT_PERSONS",

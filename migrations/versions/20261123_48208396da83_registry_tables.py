@@ -6,9 +6,8 @@ Create Date: 2026-11-23 09:35:06.708142
 
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "48208396da83"

@@ -9,9 +9,8 @@ Create Date: 2026-11-23 13:13:56.923471
 
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "69e30e01cfe3"

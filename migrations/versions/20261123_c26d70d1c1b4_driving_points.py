@@ -6,9 +6,8 @@ Create Date: 2026-11-23 13:06:12.321185
 
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "c26d70d1c1b4"

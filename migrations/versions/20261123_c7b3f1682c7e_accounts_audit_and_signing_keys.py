@@ -6,12 +6,11 @@ Create Date: 2026-11-23 11:17:50.576603
 
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 # The trigger statements are shared with the model's docs so there is one copy of them.
 from app.models.audit import append_only_ddl, drop_append_only_ddl
-
 
 # revision identifiers, used by Alembic.
 revision = "c7b3f1682c7e"

@@ -9,9 +9,8 @@ Create Date: 2026-12-02 07:01:53.765786
 
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "862a7a6082aa"

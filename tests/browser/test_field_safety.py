@@ -262,7 +262,8 @@ def test_offline_a_page_load_shows_the_offline_page_with_the_calls_and_nothing_p
         expect(page.locator(VERDICT)).to_have_count(1)
         cached = page.evaluate(
             "async () => { const keys = []; for (const name of await caches.keys()) {"
-            " for (const r of await (await caches.open(name)).keys()) keys.push(new URL(r.url).pathname); } return keys; }"
+            " for (const r of await (await caches.open(name)).keys()) keys.push(new URL(r.url).pathname); }"
+            " return keys; }"
         )
         assert "/offline" in cached
         assert all(path == "/offline" or path.startswith("/static/") for path in cached), cached
