@@ -9,7 +9,7 @@ PORT ?= 8000
 SCHEME = $(if $(TLS_CERT),https,http)
 TLS_ARGS = $(if $(TLS_CERT),--certfile $(TLS_CERT) --keyfile $(TLS_KEY))
 
-.PHONY: run test test-sqlite test-postgres browser-deps clean
+.PHONY: run test lint test-sqlite test-postgres browser-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,11 +34,18 @@ run: $(VENV)/.runtime
 	@echo "Envoy is serving on $(SCHEME)://$(HOST):$(PORT)  (Ctrl-C stops it); card QR codes open $(BASE_URL)/v/..."
 	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) $(TLS_ARGS) --access-logfile - --access-logformat '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms' wsgi:app
 
-## make test: install what the tests need, run every test on SQLite, and on PostgreSQL when TEST_DATABASE_URL is set
+## make test: install what the tests need, lint, run every test on SQLite, and on PostgreSQL when TEST_DATABASE_URL is set
 test: $(VENV)/.dev browser-deps
+	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-sqlite
 	@if [ -n "$$TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
 	else echo "TEST_DATABASE_URL is not set: skipped the PostgreSQL run (.ci/run sets it)"; fi
+
+## make lint: ruff's checks and its format check (pinned in requirements-dev.txt; settings in pyproject.toml)
+lint: $(VENV)/.dev
+	@echo "== lint =="
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 test-sqlite:
 	@echo "== test suite on SQLite =="
