@@ -7,10 +7,7 @@ from typing import Any
 from flask import Flask
 
 from app import config as config_module
-from app.extensions import csrf, db, limiter, login_manager, migrate
-
-# Not bound as "htmx": importing the submodule app.htmx replaces that package attribute with the module.
-from app.extensions import htmx as htmx_extension
+from app.extensions import csrf, db, htmx, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,7 +58,7 @@ def register_url_length_cap(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, directory=str(ROOT / "migrations"))
-    htmx_extension.init_app(app)
+    htmx.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)

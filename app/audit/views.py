@@ -6,7 +6,7 @@ from werkzeug.wrappers import Response
 from app.audit import search
 from app.audit.chain import iso_ms
 from app.auth.access import roles_required
-from app.htmx import render
+from app.rendering import render
 
 bp = Blueprint("audit", __name__)
 

@@ -9,10 +9,10 @@ from markupsafe import Markup
 from app.auth.access import public, recent_sign_in_required, roles_required
 from app.cards import admin, keyring, redact, services, tokens, wording
 from app.extensions import db
-from app.htmx import render, wants_fragment
 from app.lookup.services import BORDER_COLOURS
 from app.models import Card, Person
 from app.ratelimits import lookup_limits
+from app.rendering import render, wants_fragment
 
 bp = Blueprint("cards", __name__)
 # The token is in the /v/ path by design, so whoever serves this blueprint must keep it out of the logs.

@@ -9,11 +9,11 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.auth.access import roles_required
-from app.htmx import render, wants_fragment
 from app.lookup import services
 from app.lookup.wording import DRIVING_SHORT, LEVEL_WORDS, TEMPLATE_GLOBALS
 from app.ratelimits import lookup_limits
 from app.registry import photos
+from app.rendering import render, wants_fragment
 
 bp = Blueprint("lookup", __name__)
 
