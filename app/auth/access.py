@@ -14,6 +14,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app.audit import service as audit
+from app.audit.actor import current_actor
 from app.auth import passwords
 from app.auth.redirects import safe_next
 from app.auth.roles import Role
@@ -159,7 +160,8 @@ def recent_sign_in_required(view: F) -> F:
 
 def _record_timeout(reason: str, user_id: int | None) -> None:
     user = db.session.get(User, user_id) if user_id is not None else None
-    audit.record_now("auth.logout", "timeout", detail={"reason": reason}, user=user)
+    actor = current_actor() if user is None else current_actor().acting_as(user)
+    audit.record_now("auth.logout", "timeout", detail={"reason": reason}, actor=actor)
     if reason == "idle":
         minutes = current_app.config["SESSION_IDLE_MINUTES"]
         flash(f"You were signed out after {minutes} minutes without activity. Sign in again.", "info")
