@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -10,7 +10,6 @@ from app.admin.forms import UserForm
 from app.auth import accounts
 from app.auth.access import recent_sign_in_required, roles_required
 from app.auth.roles import mfa_required
-from app.extensions import db
 from app.models.accounts import User
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -50,7 +49,6 @@ def create_user() -> ResponseReturnValue:
             temporary_password=True,  # the administrator knows it: the user chooses their own at first sign-in
         )
     except accounts.InvalidAccount as error:
-        db.session.rollback()
         for name, problems in error.by_field.items():
             form[name].errors = problems
         return _form_page(form), 400
@@ -104,9 +102,8 @@ def _act(action: Callable[[], User], message: str) -> ResponseReturnValue:
     try:
         user = action()
     except accounts.NoSuchUser:
-        abort(404)
+        raise  # not a problem to flash: the error mapper answers 404
     except accounts.AccountError as error:
-        db.session.rollback()
         flash(" ".join(error.problems), "error")
         return redirect(url_for("admin.users"), 303)
     flash(message.format(email=user.email), "success")
@@ -119,10 +116,7 @@ def _disable_question(user: User) -> str:
 
 def _confirm_disable(user_id: int) -> ResponseReturnValue:
     """The question the Disable dialog asks, as a page, when the browser ran no dialog (no JavaScript)."""
-    try:
-        user = accounts.get_user(user_id)
-    except accounts.NoSuchUser:
-        abort(404)
+    user = accounts.get_user(user_id)
     return render_template(
         "admin/confirm_disable.html",
         user=user,

@@ -19,6 +19,7 @@ from app.auth import passwords
 from app.auth.redirects import safe_next
 from app.auth.roles import Role
 from app.auth.sessions import current_session
+from app.errors import is_api_request
 from app.extensions import db, htmx
 from app.models.accounts import User
 from app.models.base import utcnow
@@ -103,7 +104,7 @@ def password_change_due(user: User) -> bool:
 
 def _password_change_first() -> ResponseReturnValue:
     """Nothing but the password page until the user has chosen a new password (CJIS IA-5 f; temporary passwords)."""
-    if request.path.startswith("/api/"):
+    if is_api_request():
         body = {"error": "password_change_required", "message": "Choose a new password in the web app first."}
         return body, 403
     next_path = request.full_path.rstrip("?") if request.method == "GET" else None
@@ -115,7 +116,7 @@ def _password_change_first() -> ResponseReturnValue:
 
 def unauthenticated() -> ResponseReturnValue:
     """401 JSON for the API; for pages, the sign-in page (or the second-factor step already under way)."""
-    if request.path.startswith("/api/"):
+    if is_api_request():
         body = {"error": "unauthorized", "message": "Sign in, or send a valid bearer token."}
         return body, 401, {"WWW-Authenticate": 'Bearer realm="envoy"'}
     if dict.get(current_session(), "_pending_user_id") is not None:

@@ -8,7 +8,6 @@ from flask.cli import AppGroup
 
 from app.auth import accounts, totp
 from app.auth.roles import Role, mfa_required
-from app.extensions import db
 from app.models.base import utcnow
 
 users_cli = AppGroup("users", help="Manage user accounts.")
@@ -67,7 +66,6 @@ def create_command(email: str, role: str, agency: str, temporary: bool) -> None:
     try:
         user = accounts.create_user(email, role, agency, password, temporary_password=temporary, via="cli")
     except accounts.AccountError as error:
-        db.session.rollback()
         for problem in error.problems:
             click.echo(f"error: {problem}", err=True)
         raise click.ClickException("account not created; nothing was changed") from None
@@ -106,7 +104,6 @@ def enable_command(email: str) -> None:
     try:
         user = accounts.enable_user(_user_id(email), via="cli")
     except accounts.AccountError as error:
-        db.session.rollback()
         raise click.ClickException(str(error)) from None
     click.echo(f"enabled {user.email}")
 

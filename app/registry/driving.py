@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.audit import service as audit
 from app.audit.actor import Actor, current_actor
 from app.database import transaction
+from app.errors import DomainError
 from app.extensions import db
 from app.immunity.driving import MAX_POINTS_PER_VIOLATION, DrivingStatus, driving_status, window_start
 from app.models import DrivingPoints, Person
@@ -16,7 +17,7 @@ from app.models import DrivingPoints, Person
 REFERENCE_MAX = 60
 
 
-class DrivingRecordError(ValueError):
+class DrivingRecordError(DomainError, ValueError):
     """The points cannot be recorded as given; the message says why."""
 
 
