@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.audit import service as audit
+from app.audit.actor import Actor
 from app.auth import passwords
 from app.auth.roles import Role
 from app.auth.services import disable_if_idle, normalise_email
@@ -97,7 +98,7 @@ def create_user(
     *,
     totp_secret: str | None = None,
     temporary_password: bool = False,
-    via: str = "web",
+    actor: Actor,
 ) -> User:
     """A new account; the agency is created if it does not exist yet.
 
@@ -137,22 +138,23 @@ def create_user(
         audit.record(
             "admin.user_create",
             "success",
+            actor=actor,
             record_ids=[str(user.id)],
             detail={
                 "email": email,
                 "role": role,
                 "agency": user.agency.name,
-                "via": via,
+                "via": _via(actor),
                 "temporary_password": temporary_password,
             },
         )
     return user
 
 
-def disable_user(user_id: int, *, actor_id: int | None = None, via: str = "web") -> User:
+def disable_user(user_id: int, *, actor: Actor) -> User:
     """Disable the account and end all of its sessions in the same transaction."""
     user = get_user(user_id)
-    if actor_id is not None and user.id == actor_id:
+    if user.id == actor.user_id:
         raise AccountError("You cannot disable your own account.")
     with transaction():
         user.is_disabled = True
@@ -160,12 +162,16 @@ def disable_user(user_id: int, *, actor_id: int | None = None, via: str = "web")
         user.status_changed_at = utcnow()
         ended = delete_user_sessions(user.id)
         audit.record(
-            "admin.user_disable", "success", record_ids=[str(user.id)], detail={"sessions_ended": ended, "via": via}
+            "admin.user_disable",
+            "success",
+            actor=actor,
+            record_ids=[str(user.id)],
+            detail={"sessions_ended": ended, "via": _via(actor)},
         )
     return user
 
 
-def enable_user(user_id: int, *, via: str = "web") -> User:
+def enable_user(user_id: int, *, actor: Actor) -> User:
     """Let a disabled account sign in again; its idle clock restarts now. Locks and the second factor stay."""
     user = get_user(user_id)
     if not user.is_disabled:
@@ -175,7 +181,13 @@ def enable_user(user_id: int, *, via: str = "web") -> User:
         user.is_disabled = False
         user.disabled_reason = None
         user.status_changed_at = utcnow()
-        audit.record("admin.user_enable", "success", record_ids=[str(user.id)], detail={"was": reason, "via": via})
+        audit.record(
+            "admin.user_enable",
+            "success",
+            actor=actor,
+            record_ids=[str(user.id)],
+            detail={"was": reason, "via": _via(actor)},
+        )
     return user
 
 
@@ -188,19 +200,23 @@ def disable_idle_accounts() -> list[str]:
     return disabled
 
 
-def unlock_user(user_id: int, *, via: str = "web") -> User:
+def unlock_user(user_id: int, *, actor: Actor) -> User:
     user = get_user(user_id)
     with transaction():
         was_locked = user.is_locked
         user.locked_at = None
         user.recent_failures = []
         audit.record(
-            "admin.user_unlock", "success", record_ids=[str(user.id)], detail={"was_locked": was_locked, "via": via}
+            "admin.user_unlock",
+            "success",
+            actor=actor,
+            record_ids=[str(user.id)],
+            detail={"was_locked": was_locked, "via": _via(actor)},
         )
     return user
 
 
-def reset_second_factor(user_id: int, *, via: str = "web") -> User:
+def reset_second_factor(user_id: int, *, actor: Actor) -> User:
     """Forget the user's authenticator: they enrol a new one at their next sign-in; their sessions end now."""
     user = get_user(user_id)
     with transaction():
@@ -208,6 +224,14 @@ def reset_second_factor(user_id: int, *, via: str = "web") -> User:
         user.totp_last_step = None
         ended = delete_user_sessions(user.id)
         audit.record(
-            "admin.mfa_reset", "success", record_ids=[str(user.id)], detail={"sessions_ended": ended, "via": via}
+            "admin.mfa_reset",
+            "success",
+            actor=actor,
+            record_ids=[str(user.id)],
+            detail={"sessions_ended": ended, "via": _via(actor)},
         )
     return user
+
+
+def _via(actor: Actor) -> str:
+    return "cli" if actor.role == "cli" else "web"
