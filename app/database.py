@@ -1,11 +1,28 @@
-"""Database engine settings that differ by backend."""
+"""The database session's rules: engine settings that differ by backend, and the one transaction idiom."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
 
 from app.extensions import db
+
+
+@contextmanager
+def transaction() -> Iterator[None]:
+    """How a service owns its transaction: commit when the block ends, roll back if anything in it raises.
+
+    The block's work joins db.session's open transaction, so a caller's uncommitted work commits with it;
+    a service that must join a caller's transaction instead (`registry.driving.add_points`) adds without it.
+    """
+    try:
+        yield
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
 
 
 def register_sqlite_pragmas(app: Flask) -> None:

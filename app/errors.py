@@ -1,4 +1,8 @@
-"""Error pages: a full page, an htmx fragment or JSON, by what the request asked for."""
+"""Errors mapped in one place: domain errors and HTTP errors become a full page, an htmx fragment or JSON.
+
+Services raise a DomainError subclass and roll back their own transaction; views catch one only to
+show a page of their own (a form with its error); everything else lands here, which rolls back too.
+"""
 
 import ipaddress
 from urllib.parse import urlsplit
@@ -6,8 +10,9 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 
-from app.extensions import htmx
+from app.extensions import db, htmx
 from app.immunity.contacts import DS_COMMAND_CENTER
 from app.ratelimits import rate_limited_message, retry_after_seconds
 
@@ -23,12 +28,37 @@ CALL_FIRST = frozenset({429, 500})
 CSRF_SESSION_MISSING = "The CSRF session token is missing."
 
 
+class DomainError(Exception):
+    """A service cannot do what was asked; the message says why, in words for the user.
+
+    `status` is the HTTP answer when no view shows a page of its own for it, `code` the JSON error
+    code (default: the status's name, e.g. not_found). Subclasses keep ValueError or LookupError
+    beside it where callers (the CLI) catch those.
+    """
+
+    status = 422
+    code: str | None = None
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+
+def is_api_request() -> bool:
+    """The request is for the JSON API, which never answers with a page or a redirect."""
+    return request.path.startswith("/api/")
+
+
 def wants_json() -> bool:
-    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+    return is_api_request() or request.accept_mimetypes.best == "application/json"
 
 
 def render_error(status: int, title: str, message: str, code: str | None = None) -> tuple[object, int]:
-    """The error as JSON (`code`, default from the title) or as a page with our wording."""
+    """The error as JSON (`code`, default from the title) or as a page with our wording.
+
+    First it rolls back whatever the failed request left uncommitted, which also frees the audit append lock.
+    """
+    db.session.rollback()
     if wants_json():
         return {"error": code or title.lower().replace(" ", "_"), "message": message}, status
     template = "errors/_error.html" if htmx else "errors/error.html"
@@ -82,6 +112,12 @@ def register(app: Flask) -> None:
     def _csrf_error(error: CSRFError) -> tuple[object, int]:
         title, message, code = csrf_refusal(error)
         return render_error(400, title, message, code=code)
+
+    @app.errorhandler(DomainError)
+    def _domain_error(error: DomainError) -> tuple[object, int]:
+        name = HTTP_STATUS_CODES.get(error.status, "Error")
+        title, message = PLAIN.get(error.status, (name, error.message))
+        return render_error(error.status, title, message, code=error.code or name.lower().replace(" ", "_"))
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> tuple[object, int]:

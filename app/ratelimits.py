@@ -19,6 +19,7 @@ from flask_login import current_user
 from limits import parse
 
 from app.audit import service as audit
+from app.audit.actor import current_actor
 from app.extensions import limiter
 from app.immunity.contacts import DS_COMMAND_CENTER
 
@@ -121,12 +122,12 @@ def _breached(limit: RequestLimit) -> None:
         return
     scope = limit.request_args[-1]
     current_app.logger.warning("rate limit exceeded: %s (%s) on %s", scope, limit.limit, request.path)
-    signin = scope in (SIGNIN_PER_IP, SIGNIN_PER_EMAIL)
+    typed = _typed_email() if scope in (SIGNIN_PER_IP, SIGNIN_PER_EMAIL) else ""
     audit.record_now(
         "ratelimit.exceeded",
         "denied",
         detail={"limit": str(limit.limit), "scope": scope, "path": request.path, "method": request.method},
-        user=(_typed_email() or None) if signin else None,
+        actor=current_actor().acting_as(typed) if typed else current_actor(),
     )
 
 

@@ -3,6 +3,7 @@
 import csv
 import itertools
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -310,3 +311,31 @@ def make_user(
     _ = user.agency.name
     db.session.expunge(user)
     return user
+
+
+# --- Stand-ins (no database row) ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StandInAgency:
+    name: str
+
+
+@dataclass(frozen=True)
+class StandInUser:
+    """Stands in for a signed-in account: what the audit actor reads, and what login_user needs."""
+
+    id: int
+    email: str
+    role: str
+    agency: StandInAgency
+    is_authenticated: bool = True
+    is_active: bool = True
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+def stand_in_user(user_id: int, email: str, role: str, agency: str) -> StandInUser:
+    """A user object with no row behind it, for audit tests that only need who it is."""
+    return StandInUser(user_id, email, role, StandInAgency(agency))

@@ -4,7 +4,6 @@ import getpass
 import logging
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.exc import OperationalError
 
 from app.audit import chain, service
+from app.audit.actor import Actor
 from app.auth.access import public
 from app.extensions import db
 from app.models.audit import (
@@ -28,7 +28,7 @@ from app.models.audit import (
 )
 from tests.auth_support import login_form, session_cookie
 from tests.conftest import TEST_DATABASE_URL
-from tests.factories import DEFAULT_PASSWORD, make_user
+from tests.factories import DEFAULT_PASSWORD, make_user, stand_in_user
 
 JWT = (
     "eyJhbGciOiJFUzI1NiIsImtpZCI6ImsyMDI2YSJ9"
@@ -37,27 +37,8 @@ JWT = (
 )
 
 
-@dataclass
-class _Agency:
-    name: str
-
-
-@dataclass
-class _User:
-    """Stands in for a signed-in account: what the audit reads from current_user."""
-
-    id: int
-    email: str
-    role: str
-    agency: _Agency
-    is_authenticated: bool = True
-    is_active: bool = True
-
-    def get_id(self) -> str:
-        return str(self.id)
-
-
-OFFICER = _User(7, "officer@metro.example.gov", "officer", _Agency("Metro Police"))
+OFFICER = stand_in_user(7, "officer@metro.example.gov", "officer", "Metro Police")
+AS_OFFICER = Actor.of(OFFICER)
 
 
 def _events() -> list[AuditEvent]:
@@ -69,7 +50,7 @@ def _events() -> list[AuditEvent]:
 
 def test_an_event_recorded_in_a_transaction_is_written_when_the_caller_commits(app: Flask) -> None:
     with app.app_context():
-        service.record("lookup.plate", "hit", query="DAB1234", record_ids=["V1", "P2"], user=OFFICER)
+        service.record("lookup.plate", "hit", query="DAB1234", record_ids=["V1", "P2"], actor=AS_OFFICER)
         db.session.commit()
         (event,) = _events()
         assert (event.action, event.outcome, event.query) == ("lookup.plate", "hit", "DAB1234")
@@ -78,32 +59,32 @@ def test_an_event_recorded_in_a_transaction_is_written_when_the_caller_commits(a
 
 def test_an_event_recorded_in_a_transaction_is_lost_with_it_when_the_caller_rolls_back(app: Flask) -> None:
     with app.app_context():
-        service.record("incident.create", "ok", user=OFFICER)
+        service.record("incident.create", "ok", actor=AS_OFFICER)
         db.session.rollback()
         assert _events() == []
 
 
 def test_record_now_commits_even_when_the_caller_then_rolls_back(app: Flask) -> None:
     with app.app_context():
-        service.record_now("incident.create", "invalid", user=OFFICER)
+        service.record_now("incident.create", "invalid", actor=AS_OFFICER)
         db.session.rollback()
         assert [e.outcome for e in _events()] == ["invalid"]
 
 
 def test_record_now_refuses_to_wait_on_the_callers_own_unfinished_append(app: Flask) -> None:
     with app.app_context():
-        service.record("incident.create", "ok", user=OFFICER)
+        service.record("incident.create", "ok", actor=AS_OFFICER)
         db.session.flush()
         with pytest.raises(RuntimeError, match="commit or roll back first"):
-            service.record_now("incident.create", "error", user=OFFICER)
+            service.record_now("incident.create", "error", actor=AS_OFFICER)
         db.session.rollback()
-        service.record_now("incident.create", "error", user=OFFICER)
+        service.record_now("incident.create", "error", actor=AS_OFFICER)
         assert [e.outcome for e in _events()] == ["error"]
 
 
 def test_the_time_is_utc_to_the_millisecond(app: Flask) -> None:
     with app.app_context():
-        service.record_now("auth.login", "ok", user=OFFICER)
+        service.record_now("auth.login", "ok", actor=AS_OFFICER)
         (event,) = _events()
         assert event.occurred_at.utcoffset().total_seconds() == 0
         assert event.occurred_at.microsecond % 1000 == 0
@@ -112,7 +93,7 @@ def test_the_time_is_utc_to_the_millisecond(app: Flask) -> None:
 
 def test_a_given_user_is_copied_into_the_event(app: Flask) -> None:
     with app.app_context():
-        service.record_now("auth.login", "ok", user=OFFICER)
+        service.record_now("auth.login", "ok", actor=AS_OFFICER)
         (event,) = _events()
         assert (event.user_id, event.user_email, event.user_role, event.agency) == (
             7,
@@ -152,7 +133,7 @@ def test_an_anonymous_request_is_recorded_without_a_user(app: Flask) -> None:
 
 def test_the_email_typed_in_for_a_failed_sign_in_is_recorded_as_an_anonymous_attempt(app: Flask) -> None:
     with app.test_request_context("/login"):
-        service.record_now("auth.login", "denied", user=" Someone@Agency.example.gov ")
+        service.record_now("auth.login", "denied", actor=Actor.of(" Someone@Agency.example.gov "))
     with app.app_context():
         (event,) = _events()
         assert (event.user_id, event.user_email, event.user_role) == (None, "someone@agency.example.gov", "anonymous")
@@ -271,7 +252,7 @@ def test_a_stored_event_holds_no_secret_given_to_record(app: Flask) -> None:
             "bad_signature",
             query=JWT,
             detail={"password": "CorrectHorse9!", "totp_code": "492039", "session_id": "s3ss10n-v4lu3", "kid": "k1"},
-            user=OFFICER,
+            actor=AS_OFFICER,
         )
         row = db.session.execute(text("SELECT * FROM audit_events")).one()
         stored = " ".join(str(v) for v in row)
@@ -286,7 +267,7 @@ def test_a_stored_event_holds_no_secret_given_to_record(app: Flask) -> None:
 def test_events_are_numbered_in_order_and_each_holds_the_previous_hash(app: Flask) -> None:
     with app.app_context():
         for outcome in ("hit", "miss", "invalid"):
-            service.record_now("lookup.plate", outcome, user=OFFICER)
+            service.record_now("lookup.plate", outcome, actor=AS_OFFICER)
         events = _events()
         assert [e.id for e in events] == [1, 2, 3]
         assert events[0].prev_hash == GENESIS_HASH
@@ -297,14 +278,14 @@ def test_events_are_numbered_in_order_and_each_holds_the_previous_hash(app: Flas
 def test_several_events_in_one_transaction_keep_the_order_they_were_recorded_in(app: Flask) -> None:
     with app.app_context():
         for n in range(5):
-            service.record("lookup.plate", "hit", query=f"Q{n}", user=OFFICER)
+            service.record("lookup.plate", "hit", query=f"Q{n}", actor=AS_OFFICER)
         db.session.commit()
         assert [e.query for e in _events()] == ["Q0", "Q1", "Q2", "Q3", "Q4"]
 
 
 def test_a_changed_field_no_longer_matches_the_events_hash(app: Flask) -> None:
     with app.app_context():
-        service.record_now("lookup.plate", "hit", query="DAB1234", user=OFFICER)
+        service.record_now("lookup.plate", "hit", query="DAB1234", actor=AS_OFFICER)
         event = _events()[0]
         db.session.expunge(event)
         event.query = "DAB9999"
@@ -329,7 +310,7 @@ def test_concurrent_appends_never_fork_the_chain(file_app: Flask) -> None:
             with file_app.app_context():
                 start.wait()
                 for i in range(per_thread):
-                    service.record(f"lookup.t{n}", "hit", query=str(i), user=OFFICER)
+                    service.record(f"lookup.t{n}", "hit", query=str(i), actor=AS_OFFICER)
                     db.session.commit()
                 db.session.remove()
         except BaseException as error:  # noqa: BLE001 - reported below
@@ -357,7 +338,7 @@ def test_an_append_that_cannot_get_the_lock_in_time_fails_instead_of_hanging(
     with file_app.app_context(), db.engine.connect() as holder:
         holder.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": chain.ADVISORY_LOCK_KEY})
         with pytest.raises(OperationalError, match="lock timeout"):
-            service.record_now("lookup.plate", "hit", user=OFFICER)
+            service.record_now("lookup.plate", "hit", actor=AS_OFFICER)
         holder.rollback()
         assert _events() == []
 
@@ -367,7 +348,7 @@ def test_an_append_that_cannot_get_the_lock_in_time_fails_instead_of_hanging(
 
 def test_the_app_cannot_change_an_event(app: Flask) -> None:
     with app.app_context():
-        service.record_now("auth.login", "ok", user=OFFICER)
+        service.record_now("auth.login", "ok", actor=AS_OFFICER)
         event = _events()[0]
         event.outcome = "denied"
         with pytest.raises(AuditEventImmutable):
@@ -376,7 +357,7 @@ def test_the_app_cannot_change_an_event(app: Flask) -> None:
 
 def test_the_app_cannot_delete_an_event(app: Flask) -> None:
     with app.app_context():
-        service.record_now("auth.login", "ok", user=OFFICER)
+        service.record_now("auth.login", "ok", actor=AS_OFFICER)
         db.session.delete(_events()[0])
         with pytest.raises(AuditEventImmutable):
             db.session.commit()
@@ -384,7 +365,7 @@ def test_the_app_cannot_delete_an_event(app: Flask) -> None:
 
 def test_the_app_cannot_bulk_update_or_delete_events(app: Flask) -> None:
     with app.app_context():
-        service.record_now("auth.login", "ok", user=OFFICER)
+        service.record_now("auth.login", "ok", actor=AS_OFFICER)
         with pytest.raises(AuditEventImmutable):
             db.session.execute(update(AuditEvent).values(outcome="denied"))
         with pytest.raises(AuditEventImmutable):
@@ -408,7 +389,7 @@ def append_only_triggers(app: Flask) -> Iterator[Flask]:
 
 def test_the_database_refuses_raw_updates_and_deletes_of_recent_events(append_only_triggers: Flask) -> None:
     with append_only_triggers.app_context():
-        service.record_now("auth.login", "ok", user=OFFICER)
+        service.record_now("auth.login", "ok", actor=AS_OFFICER)
         for statement in ("UPDATE audit_events SET outcome = 'denied'", "DELETE FROM audit_events"):
             with pytest.raises(Exception, match="append-only"):
                 db.session.execute(text(statement))
@@ -418,18 +399,18 @@ def test_the_database_refuses_raw_updates_and_deletes_of_recent_events(append_on
 
 def test_the_database_triggers_still_let_events_be_appended(append_only_triggers: Flask) -> None:
     with append_only_triggers.app_context():
-        service.record_now("auth.login", "ok", user=OFFICER)
-        service.record_now("auth.logout", "ok", user=OFFICER)
+        service.record_now("auth.login", "ok", actor=AS_OFFICER)
+        service.record_now("auth.logout", "ok", actor=AS_OFFICER)
         assert chain.verify(iter(_events())).ok
 
 
 def test_the_database_lets_the_retention_job_delete_events_older_than_a_year(append_only_triggers: Flask) -> None:
     with append_only_triggers.app_context():
-        old = service.build_event("auth.login", "ok", user=OFFICER)
+        old = service.build_event("auth.login", "ok", actor=AS_OFFICER)
         old.occurred_at = (datetime.now(UTC) - timedelta(days=400)).replace(microsecond=0)
         db.session.add(old)
         db.session.commit()
-        service.record_now("auth.logout", "ok", user=OFFICER)
+        service.record_now("auth.logout", "ok", actor=AS_OFFICER)
         db.session.execute(text("DELETE FROM audit_events WHERE id = 1"))
         db.session.commit()
         assert [e.id for e in _events()] == [2]

@@ -2,7 +2,6 @@
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,38 +10,26 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app.audit import service
+from app.audit.actor import Actor
 from app.extensions import db
 from app.models.audit import AuditEvent
+from tests.factories import StandInUser, stand_in_user
 
 URL = "/admin/audit"
 
 
-@dataclass
-class _Agency:
-    name: str
+ALICE = stand_in_user(101, "alice@metro.example.gov", "officer", "Metro Police")
+BOB = stand_in_user(102, "bob@county.example.gov", "dispatcher", "County Sheriff")
 
 
-@dataclass
-class _User:
-    id: int
-    email: str
-    role: str
-    agency: _Agency
-    is_authenticated: bool = True
-
-
-ALICE = _User(101, "alice@metro.example.gov", "officer", _Agency("Metro Police"))
-BOB = _User(102, "bob@county.example.gov", "dispatcher", _Agency("County Sheriff"))
-
-
-def _add(app: Flask, action: str, outcome: str, user: _User = ALICE, **kw: object) -> None:
+def _add(app: Flask, action: str, outcome: str, user: StandInUser = ALICE, **kw: object) -> None:
     with app.app_context():
-        service.record_now(action, outcome, user=user, **kw)  # type: ignore[arg-type]
+        service.record_now(action, outcome, actor=Actor.of(user), **kw)  # type: ignore[arg-type]
 
 
 def _add_at(app: Flask, when: datetime, action: str = "lookup.plate") -> None:
     with app.app_context():
-        event = service.build_event(action, "hit", user=ALICE)
+        event = service.build_event(action, "hit", actor=Actor.of(ALICE))
         event.occurred_at = when
         db.session.add(event)
         db.session.commit()

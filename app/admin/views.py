@@ -2,15 +2,14 @@
 
 from collections.abc import Callable
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
 
 from app.admin.forms import UserForm
+from app.audit.actor import current_actor
 from app.auth import accounts
 from app.auth.access import recent_sign_in_required, roles_required
 from app.auth.roles import mfa_required
-from app.extensions import db
 from app.models.accounts import User
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -48,9 +47,9 @@ def create_user() -> ResponseReturnValue:
             form.agency.data or "",
             form.password.data or "",
             temporary_password=True,  # the administrator knows it: the user chooses their own at first sign-in
+            actor=current_actor(),
         )
     except accounts.InvalidAccount as error:
-        db.session.rollback()
         for name, problems in error.by_field.items():
             form[name].errors = problems
         return _form_page(form), 400
@@ -72,7 +71,7 @@ def disable_user(user_id: int) -> ResponseReturnValue:
     if request.form.get("confirmed") != "yes":
         return _confirm_disable(user_id)
     return _act(
-        lambda: accounts.disable_user(user_id, actor_id=current_user.id), "Disabled {email}; signed out everywhere."
+        lambda: accounts.disable_user(user_id, actor=current_actor()), "Disabled {email}; signed out everywhere."
     )
 
 
@@ -80,14 +79,16 @@ def disable_user(user_id: int) -> ResponseReturnValue:
 @roles_required("admin")
 @recent_sign_in_required
 def enable_user(user_id: int) -> ResponseReturnValue:
-    return _act(lambda: accounts.enable_user(user_id), "Enabled {email}: they can sign in again.")
+    return _act(
+        lambda: accounts.enable_user(user_id, actor=current_actor()), "Enabled {email}: they can sign in again."
+    )
 
 
 @bp.post("/users/<int:user_id>/unlock")
 @roles_required("admin")
 @recent_sign_in_required
 def unlock_user(user_id: int) -> ResponseReturnValue:
-    return _act(lambda: accounts.unlock_user(user_id), "Unlocked {email}.")
+    return _act(lambda: accounts.unlock_user(user_id, actor=current_actor()), "Unlocked {email}.")
 
 
 @bp.post("/users/<int:user_id>/mfa-reset")
@@ -95,7 +96,7 @@ def unlock_user(user_id: int) -> ResponseReturnValue:
 @recent_sign_in_required
 def reset_second_factor(user_id: int) -> ResponseReturnValue:
     return _act(
-        lambda: accounts.reset_second_factor(user_id),
+        lambda: accounts.reset_second_factor(user_id, actor=current_actor()),
         "Reset the second factor of {email}: they set up a new authenticator app at their next sign-in.",
     )
 
@@ -104,9 +105,8 @@ def _act(action: Callable[[], User], message: str) -> ResponseReturnValue:
     try:
         user = action()
     except accounts.NoSuchUser:
-        abort(404)
+        raise  # not a problem to flash: the error mapper answers 404
     except accounts.AccountError as error:
-        db.session.rollback()
         flash(" ".join(error.problems), "error")
         return redirect(url_for("admin.users"), 303)
     flash(message.format(email=user.email), "success")
@@ -119,10 +119,7 @@ def _disable_question(user: User) -> str:
 
 def _confirm_disable(user_id: int) -> ResponseReturnValue:
     """The question the Disable dialog asks, as a page, when the browser ran no dialog (no JavaScript)."""
-    try:
-        user = accounts.get_user(user_id)
-    except accounts.NoSuchUser:
-        abort(404)
+    user = accounts.get_user(user_id)
     return render_template(
         "admin/confirm_disable.html",
         user=user,

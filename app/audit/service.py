@@ -5,19 +5,16 @@ together, or not at all); `record_now` commits on its own, for failures whose tr
 the caller rolls back. Nothing secret is ever stored: see `redact`.
 """
 
-import getpass
 import json
-import os
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TypedDict, Unpack
 
-from flask import has_request_context, request
-from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from app.audit import chain
+from app.audit.actor import CONTROL, Actor, current_actor
 from app.extensions import db
 from app.models.audit import AuditEvent
 
@@ -59,36 +56,27 @@ JWT_LIKE = re.compile(
     r"(?<![A-Za-z0-9_.=-])[A-Za-z0-9_-]{10,}={0,2}\.[A-Za-z0-9_-]{2,}={0,2}\.[A-Za-z0-9_-]{16,}={0,2}(?![A-Za-z0-9_-])"
 )
 JWT_KEEP = 12
-CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
-def record(
-    action: str,
-    outcome: str,
-    *,
-    query: str | None = None,
-    record_ids: Sequence[str] = (),
-    detail: Mapping[str, object] | None = None,
-    user: object | None = None,
-) -> None:
+class Fields(TypedDict, total=False):
+    """What an event says beyond its action and outcome; the keywords of `record`, `record_now` and `build_event`."""
+
+    query: str | None
+    record_ids: Sequence[str]
+    detail: Mapping[str, object] | None
+
+
+def record(action: str, outcome: str, *, actor: Actor | None = None, **fields: Unpack[Fields]) -> None:
     """Add an audit event to db.session; it is written when the caller commits.
 
-    Who is the signed-in user (or `user`: a user object, or the email typed in for a
-    failed sign-in); outside a request, `cli:<os user>`. Call it just before committing:
-    from the flush until the commit this transaction holds the audit append lock.
+    Who and from where is `actor`, by default this request's (`current_actor()`: outside a
+    request, `cli:<os user>`). Call it just before committing: from the flush until the
+    commit this transaction holds the audit append lock.
     """
-    db.session.add(build_event(action, outcome, query=query, record_ids=record_ids, detail=detail, user=user))
+    db.session.add(build_event(action, outcome, actor=actor, **fields))
 
 
-def record_now(
-    action: str,
-    outcome: str,
-    *,
-    query: str | None = None,
-    record_ids: Sequence[str] = (),
-    detail: Mapping[str, object] | None = None,
-    user: object | None = None,
-) -> None:
+def record_now(action: str, outcome: str, *, actor: Actor | None = None, **fields: Unpack[Fields]) -> None:
     """Write an audit event in its own transaction, committed before returning.
 
     For failures (denials, bad input, rate limits) whose own transaction is rolled back:
@@ -97,26 +85,19 @@ def record_now(
     if db.session.info.get(chain.LOCK_HELD):
         # The other transaction would wait for this one's append lock while this one waits for it.
         raise RuntimeError("record_now while db.session holds the audit append lock: commit or roll back first")
-    audit_event = build_event(action, outcome, query=query, record_ids=record_ids, detail=detail, user=user)
+    audit_event = build_event(action, outcome, actor=actor, **fields)
     with Session(db.engine) as session:
         session.add(audit_event)
         session.commit()
 
 
-def build_event(
-    action: str,
-    outcome: str,
-    *,
-    query: str | None = None,
-    record_ids: Sequence[str] = (),
-    detail: Mapping[str, object] | None = None,
-    user: object | None = None,
-) -> AuditEvent:
+def build_event(action: str, outcome: str, *, actor: Actor | None = None, **fields: Unpack[Fields]) -> AuditEvent:
     """A new, not yet chained event; the chain gives it its id and hashes at flush time."""
     if not NAME.fullmatch(action):
         raise ValueError(f"audit action must be a short lower-case name like lookup.plate, not {action!r}")
     if not NAME.fullmatch(outcome):
         raise ValueError(f"audit outcome must be a short lower-case word like hit, not {outcome!r}")
+    record_ids = fields.get("record_ids", ())
     if isinstance(record_ids, str):
         raise TypeError("record_ids is a sequence of ids, not one string")
     ids = [str(r).strip() for r in record_ids]
@@ -126,11 +107,10 @@ def build_event(
         occurred_at=_now_ms(),
         action=action,
         outcome=outcome,
-        query=clean_query(query),
+        query=clean_query(fields.get("query")),
         record_ids=",".join(ids),
-        detail=_detail_json(detail),
-        **_actor(user),
-        **_origin(),
+        detail=_detail_json(fields.get("detail")),
+        **(actor or current_actor()).columns(),
     )
     chain.mark_recorded(audit_event)
     return audit_event
@@ -192,39 +172,3 @@ def _detail_json(detail: Mapping[str, object] | None) -> str:
 def _now_ms() -> datetime:
     now = datetime.now(UTC)
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
-
-
-def _actor(user: object | None) -> dict[str, Any]:
-    if isinstance(user, str):
-        # The identity typed in on a failed sign-in: no account is vouched for.
-        email = user.strip().lower()[:254] or None
-        return {"user_id": None, "user_email": email, "user_role": "anonymous", "agency": None}
-    if user is None and has_request_context():
-        user = current_user._get_current_object()  # type: ignore[attr-defined]
-    if user is None:
-        return {"user_id": None, "user_email": f"cli:{_os_user()}", "user_role": "cli", "agency": None}
-    if not getattr(user, "is_authenticated", True) or getattr(user, "id", None) is None:
-        return {"user_id": None, "user_email": None, "user_role": "anonymous", "agency": None}
-    role = getattr(user, "role", None)
-    agency = getattr(user, "agency", None)
-    return {
-        "user_id": int(user.id),  # type: ignore[attr-defined]
-        "user_email": getattr(user, "email", None),
-        "user_role": str(getattr(role, "value", role)) if role is not None else None,
-        "agency": getattr(agency, "name", None),
-    }
-
-
-def _origin() -> dict[str, str | None]:
-    if not has_request_context():
-        return {"client_addr": None, "user_agent": None}
-    # remote_addr is the client as seen through TRUSTED_PROXIES hops only (ProxyFix), never a forged header.
-    agent = CONTROL.sub("", request.user_agent.string or "")[:200] or None
-    return {"client_addr": (request.remote_addr or "")[:45] or None, "user_agent": agent}
-
-
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):
-        return str(os.getuid()) if hasattr(os, "getuid") else "unknown"

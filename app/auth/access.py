@@ -14,10 +14,12 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app.audit import service as audit
+from app.audit.actor import current_actor
 from app.auth import passwords
 from app.auth.redirects import safe_next
 from app.auth.roles import Role
 from app.auth.sessions import current_session
+from app.errors import is_api_request
 from app.extensions import db, htmx
 from app.models.accounts import User
 from app.models.base import utcnow
@@ -102,7 +104,7 @@ def password_change_due(user: User) -> bool:
 
 def _password_change_first() -> ResponseReturnValue:
     """Nothing but the password page until the user has chosen a new password (CJIS IA-5 f; temporary passwords)."""
-    if request.path.startswith("/api/"):
+    if is_api_request():
         body = {"error": "password_change_required", "message": "Choose a new password in the web app first."}
         return body, 403
     next_path = request.full_path.rstrip("?") if request.method == "GET" else None
@@ -114,7 +116,7 @@ def _password_change_first() -> ResponseReturnValue:
 
 def unauthenticated() -> ResponseReturnValue:
     """401 JSON for the API; for pages, the sign-in page (or the second-factor step already under way)."""
-    if request.path.startswith("/api/"):
+    if is_api_request():
         body = {"error": "unauthorized", "message": "Sign in, or send a valid bearer token."}
         return body, 401, {"WWW-Authenticate": 'Bearer realm="envoy"'}
     if dict.get(current_session(), "_pending_user_id") is not None:
@@ -159,7 +161,8 @@ def recent_sign_in_required(view: F) -> F:
 
 def _record_timeout(reason: str, user_id: int | None) -> None:
     user = db.session.get(User, user_id) if user_id is not None else None
-    audit.record_now("auth.logout", "timeout", detail={"reason": reason}, user=user)
+    actor = current_actor() if user is None else current_actor().acting_as(user)
+    audit.record_now("auth.logout", "timeout", detail={"reason": reason}, actor=actor)
     if reason == "idle":
         minutes = current_app.config["SESSION_IDLE_MINUTES"]
         flash(f"You were signed out after {minutes} minutes without activity. Sign in again.", "info")

@@ -10,10 +10,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.audit import service as audit
+from app.audit.actor import Actor
 from app.auth import passwords
 from app.auth.roles import Role
 from app.auth.services import disable_if_idle, normalise_email
 from app.auth.sessions import delete_user_sessions
+from app.database import transaction
+from app.errors import DomainError
 from app.extensions import db
 from app.models.accounts import Agency, User
 from app.models.base import utcnow
@@ -22,7 +25,7 @@ EMAIL_PATTERN = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 AGENCY_MAX = 200
 
 
-class AccountError(Exception):
+class AccountError(DomainError):
     """The request cannot be carried out; `problems` says why, in words for the user."""
 
     def __init__(self, *problems: str) -> None:
@@ -39,6 +42,8 @@ class InvalidAccount(AccountError):
 
 
 class NoSuchUser(AccountError):
+    status = 404
+
     def __init__(self) -> None:
         super().__init__("No such user.")
 
@@ -93,7 +98,7 @@ def create_user(
     *,
     totp_secret: str | None = None,
     temporary_password: bool = False,
-    via: str = "web",
+    actor: Actor,
 ) -> User:
     """A new account; the agency is created if it does not exist yet.
 
@@ -118,90 +123,115 @@ def create_user(
         problems["password"] = found
     if problems:
         raise InvalidAccount(problems)
-    user = User(
-        email=email,
-        password_hash=passwords.hash_password(password),
-        role=Role(role),
-        agency=_agency(agency),
-        totp_secret=totp_secret,
-        recent_failures=[],
-        must_change_password=temporary_password,
-    )
-    db.session.add(user)
-    db.session.flush()
-    audit.record(
-        "admin.user_create",
-        "success",
-        record_ids=[str(user.id)],
-        detail={
-            "email": email,
-            "role": role,
-            "agency": user.agency.name,
-            "via": via,
-            "temporary_password": temporary_password,
-        },
-    )
-    db.session.commit()
+    with transaction():
+        user = User(
+            email=email,
+            password_hash=passwords.hash_password(password),
+            role=Role(role),
+            agency=_agency(agency),
+            totp_secret=totp_secret,
+            recent_failures=[],
+            must_change_password=temporary_password,
+        )
+        db.session.add(user)
+        db.session.flush()
+        audit.record(
+            "admin.user_create",
+            "success",
+            actor=actor,
+            record_ids=[str(user.id)],
+            detail={
+                "email": email,
+                "role": role,
+                "agency": user.agency.name,
+                "via": _via(actor),
+                "temporary_password": temporary_password,
+            },
+        )
     return user
 
 
-def disable_user(user_id: int, *, actor_id: int | None = None, via: str = "web") -> User:
+def disable_user(user_id: int, *, actor: Actor) -> User:
     """Disable the account and end all of its sessions in the same transaction."""
     user = get_user(user_id)
-    if actor_id is not None and user.id == actor_id:
+    if user.id == actor.user_id:
         raise AccountError("You cannot disable your own account.")
-    user.is_disabled = True
-    user.disabled_reason = "admin"
-    user.status_changed_at = utcnow()
-    ended = delete_user_sessions(user.id)
-    audit.record(
-        "admin.user_disable", "success", record_ids=[str(user.id)], detail={"sessions_ended": ended, "via": via}
-    )
-    db.session.commit()
+    with transaction():
+        user.is_disabled = True
+        user.disabled_reason = "admin"
+        user.status_changed_at = utcnow()
+        ended = delete_user_sessions(user.id)
+        audit.record(
+            "admin.user_disable",
+            "success",
+            actor=actor,
+            record_ids=[str(user.id)],
+            detail={"sessions_ended": ended, "via": _via(actor)},
+        )
     return user
 
 
-def enable_user(user_id: int, *, via: str = "web") -> User:
+def enable_user(user_id: int, *, actor: Actor) -> User:
     """Let a disabled account sign in again; its idle clock restarts now. Locks and the second factor stay."""
     user = get_user(user_id)
     if not user.is_disabled:
         raise AccountError(f"{user.email} is not disabled.")
-    reason = user.disabled_reason
-    user.is_disabled = False
-    user.disabled_reason = None
-    user.status_changed_at = utcnow()
-    audit.record("admin.user_enable", "success", record_ids=[str(user.id)], detail={"was": reason, "via": via})
-    db.session.commit()
+    with transaction():
+        reason = user.disabled_reason
+        user.is_disabled = False
+        user.disabled_reason = None
+        user.status_changed_at = utcnow()
+        audit.record(
+            "admin.user_enable",
+            "success",
+            actor=actor,
+            record_ids=[str(user.id)],
+            detail={"was": reason, "via": _via(actor)},
+        )
     return user
 
 
 def disable_idle_accounts() -> list[str]:
     """Disable every enabled account unused for 90 days (CJIS AC-2(3)); their emails, for a daily job's log."""
     now = utcnow()
-    enabled = db.session.scalars(select(User).where(User.is_disabled.is_(False))).all()
-    disabled = [user.email for user in enabled if disable_if_idle(user, now)]
-    db.session.commit()
+    with transaction():
+        enabled = db.session.scalars(select(User).where(User.is_disabled.is_(False))).all()
+        disabled = [user.email for user in enabled if disable_if_idle(user, now)]
     return disabled
 
 
-def unlock_user(user_id: int, *, via: str = "web") -> User:
+def unlock_user(user_id: int, *, actor: Actor) -> User:
     user = get_user(user_id)
-    was_locked = user.is_locked
-    user.locked_at = None
-    user.recent_failures = []
-    audit.record(
-        "admin.user_unlock", "success", record_ids=[str(user.id)], detail={"was_locked": was_locked, "via": via}
-    )
-    db.session.commit()
+    with transaction():
+        was_locked = user.is_locked
+        user.locked_at = None
+        user.recent_failures = []
+        audit.record(
+            "admin.user_unlock",
+            "success",
+            actor=actor,
+            record_ids=[str(user.id)],
+            detail={"was_locked": was_locked, "via": _via(actor)},
+        )
     return user
 
 
-def reset_second_factor(user_id: int, *, via: str = "web") -> User:
+def reset_second_factor(user_id: int, *, actor: Actor) -> User:
     """Forget the user's authenticator: they enrol a new one at their next sign-in; their sessions end now."""
     user = get_user(user_id)
-    user.totp_secret = None
-    user.totp_last_step = None
-    ended = delete_user_sessions(user.id)
-    audit.record("admin.mfa_reset", "success", record_ids=[str(user.id)], detail={"sessions_ended": ended, "via": via})
-    db.session.commit()
+    with transaction():
+        user.totp_secret = None
+        user.totp_last_step = None
+        ended = delete_user_sessions(user.id)
+        audit.record(
+            "admin.mfa_reset",
+            "success",
+            actor=actor,
+            record_ids=[str(user.id)],
+            detail={"sessions_ended": ended, "via": _via(actor)},
+        )
     return user
+
+
+def _via(actor: Actor) -> str:
+    return "cli" if actor.role == "cli" else "web"

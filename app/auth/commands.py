@@ -6,9 +6,9 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from app.audit.actor import Actor
 from app.auth import accounts, totp
 from app.auth.roles import Role, mfa_required
-from app.extensions import db
 from app.models.base import utcnow
 
 users_cli = AppGroup("users", help="Manage user accounts.")
@@ -65,9 +65,8 @@ def create_command(email: str, role: str, agency: str, temporary: bool) -> None:
     """Create an account; the password is read from standard input (or prompted for twice on a terminal)."""
     password = _read_password()
     try:
-        user = accounts.create_user(email, role, agency, password, temporary_password=temporary, via="cli")
+        user = accounts.create_user(email, role, agency, password, temporary_password=temporary, actor=Actor.cli())
     except accounts.AccountError as error:
-        db.session.rollback()
         for problem in error.problems:
             click.echo(f"error: {problem}", err=True)
         raise click.ClickException("account not created; nothing was changed") from None
@@ -87,7 +86,7 @@ def _user_id(email: str) -> int:
 @click.argument("email")
 def unlock_command(email: str) -> None:
     """Unlock an account locked after too many failed sign-ins."""
-    user = accounts.unlock_user(_user_id(email), via="cli")
+    user = accounts.unlock_user(_user_id(email), actor=Actor.cli())
     click.echo(f"unlocked {user.email}")
 
 
@@ -95,7 +94,7 @@ def unlock_command(email: str) -> None:
 @click.argument("email")
 def disable_command(email: str) -> None:
     """Disable an account and end all of its sessions now."""
-    user = accounts.disable_user(_user_id(email), via="cli")
+    user = accounts.disable_user(_user_id(email), actor=Actor.cli())
     click.echo(f"disabled {user.email}; all of its sessions have ended")
 
 
@@ -104,9 +103,8 @@ def disable_command(email: str) -> None:
 def enable_command(email: str) -> None:
     """Let a disabled account sign in again (its 90-day idle clock restarts)."""
     try:
-        user = accounts.enable_user(_user_id(email), via="cli")
+        user = accounts.enable_user(_user_id(email), actor=Actor.cli())
     except accounts.AccountError as error:
-        db.session.rollback()
         raise click.ClickException(str(error)) from None
     click.echo(f"enabled {user.email}")
 
@@ -131,7 +129,7 @@ def demo_command() -> None:
         user = accounts.find_user(email)
         if user is None:
             user = accounts.create_user(
-                email, role.value, agency, password, totp_secret=secret if needs_code else None, via="cli"
+                email, role.value, agency, password, totp_secret=secret if needs_code else None, actor=Actor.cli()
             )
         rows.append((user, password, needs_code))
     base_url = current_app.config["BASE_URL"]

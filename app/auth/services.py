@@ -11,6 +11,7 @@ from enum import StrEnum
 from sqlalchemy import delete, select
 
 from app.audit import service as audit
+from app.audit.actor import Actor, current_actor
 from app.auth import passwords, totp
 from app.auth.roles import mfa_required
 from app.auth.sessions import delete_user_sessions, hash_session_id
@@ -56,32 +57,33 @@ def check_password(email: str, password: str, *, mfa_roles: tuple[str, ...] = ()
             "auth.login",
             "failure",
             detail={"reason": "unknown_account"},
-            user=email if EMAIL_SHAPE.fullmatch(email) else "",
+            actor=current_actor().acting_as(email if EMAIL_SHAPE.fullmatch(email) else ""),
         )
         db.session.commit()
         return Result(Step.REFUSED)
+    actor = current_actor().acting_as(user)
     password_ok = passwords.verify_password(user.password_hash, password)
     now = utcnow()
     if disable_if_idle(user, now):
-        audit.record("auth.login", "failure", detail={"reason": "idle_account_disabled"}, user=user)
+        audit.record("auth.login", "failure", detail={"reason": "idle_account_disabled"}, actor=actor)
     elif user.is_disabled:
-        audit.record("auth.login", "failure", detail={"reason": "disabled"}, user=user)
+        audit.record("auth.login", "failure", detail={"reason": "disabled"}, actor=actor)
     elif user.is_locked:
-        audit.record("auth.login", "locked", detail={"reason": "account_locked"}, user=user)
+        audit.record("auth.login", "locked", detail={"reason": "account_locked"}, actor=actor)
     elif not password_ok:
         locked_now = _register_failure(user, now)
         outcome = "locked" if locked_now else "failure"
         detail = {"reason": "wrong_password", "account_locked": locked_now}
-        audit.record("auth.login", outcome, detail=detail, user=user)
+        audit.record("auth.login", outcome, detail=detail, actor=actor)
     else:
         if passwords.needs_rehash(user.password_hash):
             user.password_hash = passwords.hash_password(password)
         if user.has_totp or mfa_required(user.role, mfa_roles):
             step = Step.SECOND_FACTOR if user.has_totp else Step.ENROL
-            audit.record("auth.login", "mfa_required", detail={"enrolment": step is Step.ENROL}, user=user)
+            audit.record("auth.login", "mfa_required", detail={"enrolment": step is Step.ENROL}, actor=actor)
             db.session.commit()
             return Result(step, user.id)
-        _record_success(user, now, detail={"second_factor": False})
+        _record_success(user, now, actor, detail={"second_factor": False})
         db.session.commit()
         return Result(Step.SIGNED_IN, user.id)
     db.session.commit()
@@ -98,8 +100,9 @@ def check_second_factor(user_id: int, code: str, *, enrol_secret: str | None = N
     if user is None or user.is_disabled:
         db.session.rollback()
         return Result(Step.REFUSED)
+    actor = current_actor().acting_as(user)
     if user.is_locked:
-        audit.record("auth.mfa", "failure", detail={"reason": "account_locked"}, user=user)
+        audit.record("auth.mfa", "failure", detail={"reason": "account_locked"}, actor=actor)
         db.session.commit()
         return Result(Step.LOCKED)
     secret = enrol_secret if enrol_secret is not None else user.totp_secret
@@ -112,14 +115,14 @@ def check_second_factor(user_id: int, code: str, *, enrol_secret: str | None = N
         outcome = "failure" if step is None else "replay"
         locked_now = _register_failure(user, now)
         detail = {"account_locked": locked_now, "enrolment": enrol_secret is not None}
-        audit.record("auth.mfa", outcome, detail=detail, user=user)
+        audit.record("auth.mfa", outcome, detail=detail, actor=actor)
         db.session.commit()
         return Result(Step.LOCKED if locked_now else Step.REFUSED, user.id)
     user.totp_last_step = step
     if enrol_secret is not None:
         user.totp_secret = enrol_secret
-    audit.record("auth.mfa", "success", detail={"enrolment": enrol_secret is not None}, user=user)
-    _record_success(user, now, detail={"second_factor": True})
+    audit.record("auth.mfa", "success", detail={"enrolment": enrol_secret is not None}, actor=actor)
+    _record_success(user, now, actor, detail={"second_factor": True})
     db.session.commit()
     return Result(Step.SIGNED_IN, user.id)
 
@@ -130,6 +133,7 @@ def check_reauthentication(user_id: int, password: str, code: str | None) -> Res
     if user is None or user.is_disabled:
         db.session.rollback()
         return Result(Step.REFUSED)
+    actor = current_actor().acting_as(user)
     now = utcnow()
     password_ok = passwords.verify_password(user.password_hash, password)
     step = None
@@ -138,18 +142,18 @@ def check_reauthentication(user_id: int, password: str, code: str | None) -> Res
         if step is not None and user.totp_last_step is not None and step <= user.totp_last_step:
             step = None
     if user.is_locked:
-        audit.record("auth.reauth", "locked", detail={"reason": "account_locked"}, user=user)
+        audit.record("auth.reauth", "locked", detail={"reason": "account_locked"}, actor=actor)
         db.session.commit()
         return Result(Step.LOCKED, user.id)
     if not password_ok or (user.totp_secret is not None and step is None):
         locked_now = _register_failure(user, now)
-        audit.record("auth.reauth", "failure", detail={"account_locked": locked_now}, user=user)
+        audit.record("auth.reauth", "failure", detail={"account_locked": locked_now}, actor=actor)
         db.session.commit()
         return Result(Step.LOCKED if locked_now else Step.REFUSED, user.id)
     if step is not None:
         user.totp_last_step = step
     user.recent_failures = []
-    audit.record("auth.reauth", "success", user=user)
+    audit.record("auth.reauth", "success", actor=actor)
     db.session.commit()
     return Result(Step.SIGNED_IN, user.id)
 
@@ -224,7 +228,7 @@ def sign_out(user: User | None, session_id: str | None) -> None:
     if session_id is not None:
         db.session.execute(delete(UserSession).where(UserSession.id_hash == hash_session_id(session_id)))
     if user is not None:
-        audit.record("auth.logout", "success", user=user)
+        audit.record("auth.logout", "success", actor=current_actor().acting_as(user))
     db.session.commit()
 
 
@@ -248,7 +252,7 @@ def _register_failure(user: User, now: datetime) -> bool:
     return False
 
 
-def _record_success(user: User, now: datetime, *, detail: dict[str, object]) -> None:
+def _record_success(user: User, now: datetime, actor: Actor, *, detail: dict[str, object]) -> None:
     user.recent_failures = []
     user.last_login_at = now
-    audit.record("auth.login", "success", detail={**detail, "banner_acknowledged": True}, user=user)
+    audit.record("auth.login", "success", detail={**detail, "banner_acknowledged": True}, actor=actor)

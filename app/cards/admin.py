@@ -1,6 +1,6 @@
 """Card administration for OFM admins: find, issue, revoke, mark lost, reprint, the card's QR; all audited.
 
-Each function commits once: the change and its audit event land together or not at all.
+Each function commits once (`transaction()`): the change and its audit event land together or not at all.
 """
 
 import secrets
@@ -13,6 +13,8 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.audit import service as audit
 from app.cards import prints, qr, tokens
+from app.database import transaction
+from app.errors import DomainError
 from app.extensions import db
 from app.immunity import CardStatus
 from app.immunity.codes import CardIssuer, CardType, Category, MissionKind, PersonStatus, Relationship
@@ -47,12 +49,16 @@ _USUN_CATEGORIES = frozenset(
 _AIT_CATEGORIES = frozenset({Category.TECRO_DESIGNATED, Category.TECO_HEAD, Category.TECO_DESIGNATED})
 
 
-class CardAdminError(ValueError):
+class CardAdminError(DomainError, ValueError):
     """The action cannot be done to this card or person; the message says why, for the admin."""
 
+    status = 409
 
-class NotFound(LookupError):
+
+class NotFound(DomainError, LookupError):
     """No such card or person."""
+
+    status = 404
 
 
 class WouldReplace(CardAdminError):
@@ -105,10 +111,13 @@ def search(raw: str) -> list[Person]:
             .limit(SEARCH_LIMIT)
         )
     )
-    audit.record(
-        "admin.card_search", "hit" if persons else "miss", query=query, record_ids=[f"person:{p.id}" for p in persons]
-    )
-    db.session.commit()
+    with transaction():
+        audit.record(
+            "admin.card_search",
+            "hit" if persons else "miss",
+            query=query,
+            record_ids=[f"person:{p.id}" for p in persons],
+        )
     return persons
 
 
@@ -121,8 +130,8 @@ def person(person_id: str) -> Person:
     )
     if found is None:
         raise NotFound(f"No person {person_id}")
-    audit.record("admin.person_view", "hit", query=person_id, record_ids=[f"person:{found.id}"])
-    db.session.commit()
+    with transaction():
+        audit.record("admin.person_view", "hit", query=person_id, record_ids=[f"person:{found.id}"])
     return found
 
 
@@ -138,16 +147,16 @@ def card(card_number: str, now: datetime) -> CardPage:
             problem = f"No QR code: {error}"
         else:
             svg, size = prints.image(url, "svg"), qr.print_size(url)
-    audit.record("admin.card_view", "hit", query=card_number, record_ids=_ids(found))
-    db.session.commit()
+    with transaction():
+        audit.record("admin.card_view", "hit", query=card_number, record_ids=_ids(found))
     return CardPage(found, svg, size, problem)
 
 
 def card_brief(card_number: str) -> Card:
     """The card and its holder, named in the question asked before changing it; audited as admin.card_view."""
     found = _card(card_number)
-    audit.record("admin.card_view", "hit", query=card_number, record_ids=_ids(found))
-    db.session.commit()
+    with transaction():
+        audit.record("admin.card_view", "hit", query=card_number, record_ids=_ids(found))
     return found
 
 
@@ -192,32 +201,32 @@ def issue_card(person_id: str, expires_on: date, now: datetime, *, replace: bool
     replaced = cards_replaced(holder)
     if replaced and not replace:
         raise WouldReplace(replaced)
-    new = Card(
-        card_number=_new_number(defaults.card_type),
-        person=holder,
-        card_type=defaults.card_type,
-        issuer=defaults.issuer,
-        issued_on=today,
-        expires_on=expires_on,
-        status=CardStatus.VALID,
-        min_valid_iat=now.replace(microsecond=0),
-    )
-    for old in replaced:
-        old.status = CardStatus.REVOKED
-    db.session.add(new)
-    db.session.flush()
-    audit.record(
-        "admin.card_issue",
-        "ok",
-        query=new.card_number,
-        record_ids=[*_ids(new), *(f"card:{c.card_number}" for c in replaced)],
-        detail={
-            "card_type": str(new.card_type),
-            "expires_on": expires_on.isoformat(),
-            "revoked": [c.card_number for c in replaced],
-        },
-    )
-    db.session.commit()
+    with transaction():
+        new = Card(
+            card_number=_new_number(defaults.card_type),
+            person=holder,
+            card_type=defaults.card_type,
+            issuer=defaults.issuer,
+            issued_on=today,
+            expires_on=expires_on,
+            status=CardStatus.VALID,
+            min_valid_iat=now.replace(microsecond=0),
+        )
+        for old in replaced:
+            old.status = CardStatus.REVOKED
+        db.session.add(new)
+        db.session.flush()
+        audit.record(
+            "admin.card_issue",
+            "ok",
+            query=new.card_number,
+            record_ids=[*_ids(new), *(f"card:{c.card_number}" for c in replaced)],
+            detail={
+                "card_type": str(new.card_type),
+                "expires_on": expires_on.isoformat(),
+                "revoked": [c.card_number for c in replaced],
+            },
+        )
     return new
 
 
@@ -253,8 +262,8 @@ def card_url(card_number: str, now: datetime) -> str:
     """The verification URL of the card's current print (for `cards token`), audited as admin.card_token."""
     found = _printable(card_number, now)
     url = prints.print_url(found, now)
-    audit.record("admin.card_token", "ok", query=card_number, record_ids=_ids(found))
-    db.session.commit()
+    with transaction():
+        audit.record("admin.card_token", "ok", query=card_number, record_ids=_ids(found))
     return url
 
 
@@ -264,8 +273,8 @@ def qr_image(card_number: str, fmt: str, now: datetime) -> bytes:
         raise CardAdminError("The QR comes as png or svg")
     found = _printable(card_number, now)
     data = prints.image(prints.print_url(found, now), fmt)
-    audit.record("admin.card_qr", "ok", query=card_number, record_ids=_ids(found), detail={"format": fmt})
-    db.session.commit()
+    with transaction():
+        audit.record("admin.card_qr", "ok", query=card_number, record_ids=_ids(found), detail={"format": fmt})
     return data
 
 
@@ -274,8 +283,8 @@ def print_sheet(card_number: str, now: datetime) -> tuple[Card, bytes, qr.PrintS
     found = _printable(card_number, now)
     url = prints.print_url(found, now)
     data = prints.image(url, "svg")
-    audit.record("admin.card_print", "ok", query=card_number, record_ids=_ids(found))
-    db.session.commit()
+    with transaction():
+        audit.record("admin.card_print", "ok", query=card_number, record_ids=_ids(found))
     return found, data, qr.print_size(url)
 
 
@@ -300,19 +309,19 @@ def _change(
         raise CardAdminError(f"Card {found.card_number} is {found.status}: it cannot be {_PAST[action]}")
     if action == "reprint" and found.expires_on < now.date():
         raise CardAdminError(f"Card {found.card_number} has expired: issue a new card instead")
-    was = found.status
-    found.status = new_status
-    if action == "reprint":
-        # Strictly later than the previous print, in whole seconds, so the old print always reads superseded.
-        stamp = now.replace(microsecond=0)
-        if found.min_valid_iat is not None and stamp <= found.min_valid_iat:
-            stamp = found.min_valid_iat.replace(microsecond=0) + timedelta(seconds=1)
-        found.min_valid_iat = stamp
-    detail: dict[str, object] = {"was": str(was)}
-    if note.strip():
-        detail["note"] = " ".join(note.split())[:300]
-    audit.record(f"admin.card_{action}", "ok", query=found.card_number, record_ids=_ids(found), detail=detail)
-    db.session.commit()
+    with transaction():
+        was = found.status
+        found.status = new_status
+        if action == "reprint":
+            # Strictly later than the previous print, in whole seconds, so the old print always reads superseded.
+            stamp = now.replace(microsecond=0)
+            if found.min_valid_iat is not None and stamp <= found.min_valid_iat:
+                stamp = found.min_valid_iat.replace(microsecond=0) + timedelta(seconds=1)
+            found.min_valid_iat = stamp
+        detail: dict[str, object] = {"was": str(was)}
+        if note.strip():
+            detail["note"] = " ".join(note.split())[:300]
+        audit.record(f"admin.card_{action}", "ok", query=found.card_number, record_ids=_ids(found), detail=detail)
     return found
 
 

@@ -20,6 +20,8 @@ from sqlalchemy import func, select
 from app.audit import service as audit
 from app.cards import tokens
 from app.cards.tokens import KeyRing, KeyRingError, KeyStatus
+from app.database import transaction
+from app.errors import DomainError
 from app.extensions import db
 from app.models import Card
 from app.models import SigningKey as KeyRow
@@ -33,7 +35,7 @@ RETIRED_GRACE = timedelta(days=30)
 _CACHE = "envoy.keyring"
 
 
-class KeyAdminError(ValueError):
+class KeyAdminError(DomainError, ValueError):
     """A key operation that cannot be done as asked (unknown kid, already withdrawn, no private key)."""
 
 
@@ -155,32 +157,32 @@ def rotate(now: datetime, from_environment: bool = False) -> Rotation:
         new_key = _adopt(kid, read_private(kid))
     else:
         new_key = tokens.generate_key(tokens.new_kid(existing))
-    previous = db.session.scalar(select(KeyRow).where(KeyRow.status == KeyStatus.ACTIVE))
-    not_after = retired_not_after(now) if previous else None
-    if previous is not None:
-        previous.status = KeyStatus.RETIRED
-        previous.retired_at = now
-        previous.not_after = not_after
-        # The one-active index must see the old key retired before the new one arrives.
-        db.session.flush()
-    db.session.add(
-        KeyRow(kid=new_key.kid, public_pem=new_key.public_pem.decode(), status=KeyStatus.ACTIVE, created_at=now)
-    )
-    key_file = None if from_environment else _write_private(new_key)
-    audit.record(
-        "admin.key_rotate",
-        "ok",
-        record_ids=[f"key:{new_key.kid}", *([f"key:{previous.kid}"] if previous else [])],
-        detail={
-            "kid": new_key.kid,
-            "retired": previous.kid if previous else None,
-            "source": "environment" if from_environment else "file",
-        },
-    )
+    key_file: Path | None = None
     try:
-        db.session.commit()
+        with transaction():
+            previous = db.session.scalar(select(KeyRow).where(KeyRow.status == KeyStatus.ACTIVE))
+            not_after = retired_not_after(now) if previous else None
+            if previous is not None:
+                previous.status = KeyStatus.RETIRED
+                previous.retired_at = now
+                previous.not_after = not_after
+                # The one-active index must see the old key retired before the new one arrives.
+                db.session.flush()
+            db.session.add(
+                KeyRow(kid=new_key.kid, public_pem=new_key.public_pem.decode(), status=KeyStatus.ACTIVE, created_at=now)
+            )
+            key_file = None if from_environment else _write_private(new_key)
+            audit.record(
+                "admin.key_rotate",
+                "ok",
+                record_ids=[f"key:{new_key.kid}", *([f"key:{previous.kid}"] if previous else [])],
+                detail={
+                    "kid": new_key.kid,
+                    "retired": previous.kid if previous else None,
+                    "source": "environment" if from_environment else "file",
+                },
+            )
     except Exception:
-        db.session.rollback()
         if key_file is not None:
             key_file.unlink(missing_ok=True)
         raise
@@ -197,10 +199,10 @@ def withdraw(kid: str, now: datetime) -> KeyInfo:
     if row.status is KeyStatus.WITHDRAWN:
         raise KeyAdminError(f"key {kid!r} was already withdrawn on {row.withdrawn_at:%Y-%m-%d %H:%M} UTC")
     was = row.status
-    row.status = KeyStatus.WITHDRAWN
-    row.withdrawn_at = now
-    audit.record("admin.key_withdraw", "ok", record_ids=[f"key:{kid}"], detail={"kid": kid, "was": str(was)})
-    db.session.commit()
+    with transaction():
+        row.status = KeyStatus.WITHDRAWN
+        row.withdrawn_at = now
+        audit.record("admin.key_withdraw", "ok", record_ids=[f"key:{kid}"], detail={"kid": kid, "was": str(was)})
     _delete_private(kid)
     return next(info for info in list_keys() if info.kid == kid)
 

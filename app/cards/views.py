@@ -8,7 +8,6 @@ from markupsafe import Markup
 
 from app.auth.access import public, recent_sign_in_required, roles_required
 from app.cards import admin, keyring, redact, services, tokens, wording
-from app.extensions import db
 from app.lookup.services import BORDER_COLOURS
 from app.models import Card, Person
 from app.ratelimits import lookup_limits
@@ -138,13 +137,9 @@ def admin_issue(person_id: str) -> Response:
         card = admin.issue_card(
             person_id, expires_on, datetime.now(UTC), replace=request.form.get("confirmed") == "yes"
         )
-    except admin.NotFound:
-        abort(404)
     except admin.WouldReplace:
-        db.session.rollback()
         return _confirm_issue_page(person_id, raw)
     except admin.CardAdminError as error:
-        db.session.rollback()
         return _person_page(person_id, error=str(error), expires_on=raw, status=422)
     flash(f"Card {card.card_number} issued. Print it from this page.", "success")
     return redirect(url_for("cards.admin_card", card_number=card.card_number), code=303)
@@ -187,9 +182,7 @@ def admin_qr(card_number: str, fmt: str) -> Response:
         abort(404)
     try:
         data = admin.qr_image(card_number, fmt, datetime.now(UTC))
-    except admin.NotFound:
-        abort(404)
-    except (admin.CardAdminError, tokens.KeyRingError, ValueError) as error:
+    except (tokens.KeyRingError, ValueError) as error:  # a CardAdminError too: the same 409
         abort(409, description=str(error))
     response = Response(data, mimetype=CONTENT_TYPES[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="card-{card_number}-qr.{fmt}"'
@@ -201,9 +194,7 @@ def admin_qr(card_number: str, fmt: str) -> Response:
 def admin_print(card_number: str) -> str:
     try:
         card, svg, size = admin.print_sheet(card_number, datetime.now(UTC))
-    except admin.NotFound:
-        abort(404)
-    except (admin.CardAdminError, tokens.KeyRingError, ValueError) as error:
+    except (tokens.KeyRingError, ValueError) as error:  # a CardAdminError too: the same 409
         abort(409, description=str(error))
     return render_template("cards/print.html", card=card, svg=_svg(svg), size=size, BORDER_COLOURS=BORDER_COLOURS)
 
@@ -225,10 +216,7 @@ def _result(check: services.CardCheck) -> Response:
 
 
 def _person_page(person_id: str, error: str | None = None, expires_on: str = "", status: int = 200) -> Response:
-    try:
-        person = admin.person(person_id)
-    except admin.NotFound:
-        abort(404)
+    person = admin.person(person_id)
     defaults = None
     try:
         defaults = admin.issue_defaults(person, datetime.now(UTC).date())
@@ -248,10 +236,7 @@ def _person_page(person_id: str, error: str | None = None, expires_on: str = "",
 
 
 def _card_page(card_number: str, error: str | None = None, status: int = 200) -> Response:
-    try:
-        page = admin.card(card_number, datetime.now(UTC))
-    except admin.NotFound:
-        abort(404)
+    page = admin.card(card_number, datetime.now(UTC))
     html = render_template(
         "cards/admin_card.html",
         card=page.card,
@@ -269,10 +254,7 @@ def _act(action: Action, change: admin.CardAction, card_number: str, done: str) 
         return _confirm_page(action, card_number)
     try:
         card = change(card_number, datetime.now(UTC), request.form.get("note", ""))
-    except admin.NotFound:
-        abort(404)
     except admin.CardAdminError as error:
-        db.session.rollback()
         return _card_page(card_number, error=str(error), status=409)
     flash(f"Card {card.card_number} {done}.", "success")
     return redirect(url_for("cards.admin_card", card_number=card.card_number), code=303)
@@ -280,10 +262,7 @@ def _act(action: Action, change: admin.CardAction, card_number: str, done: str) 
 
 def _confirm_page(action: Action, card_number: str) -> Response:
     """The question asked before a dangerous action when the dialog did not ask it (no JavaScript)."""
-    try:
-        card = admin.card_brief(card_number)
-    except admin.NotFound:
-        abort(404)
+    card = admin.card_brief(card_number)
     note = request.form.get("note", "")
     return Response(
         render_template(
@@ -313,10 +292,7 @@ def _issue_question(person: Person, replaced: list[Card]) -> tuple[str, str]:
 
 def _confirm_issue_page(person_id: str, expires_on: str) -> Response:
     """Issue card's question as a page, when the dialog did not ask it (no JavaScript)."""
-    try:
-        person = admin.person(person_id)
-    except admin.NotFound:
-        abort(404)
+    person = admin.person(person_id)
     question, consequence = _issue_question(person, admin.cards_replaced(person))
     return Response(
         render_template(

@@ -7,6 +7,9 @@ from datetime import date
 from sqlalchemy import select
 
 from app.audit import service as audit
+from app.audit.actor import Actor, current_actor
+from app.database import transaction
+from app.errors import DomainError
 from app.extensions import db
 from app.immunity.driving import MAX_POINTS_PER_VIOLATION, DrivingStatus, driving_status, window_start
 from app.models import DrivingPoints, Person
@@ -14,12 +17,17 @@ from app.models import DrivingPoints, Person
 REFERENCE_MAX = 60
 
 
-class DrivingRecordError(ValueError):
+class DrivingRecordError(DomainError, ValueError):
     """The points cannot be recorded as given; the message says why."""
 
 
-def record_points(person_id: str, points: int, violation_on: date, reference: str, today: date) -> DrivingPoints:
-    """Add points for one violation to a person's record, with its audit event, in one transaction."""
+def add_points(
+    person_id: str, points: int, violation_on: date, reference: str, today: date, *, actor: Actor
+) -> DrivingPoints:
+    """Add points for one violation, and its audit event, to the caller's transaction (not committed).
+
+    The review desk confirms points and changes an incident's status in one commit.
+    """
     reference = " ".join(reference.split())
     person = db.session.get(Person, person_id)
     if person is None:
@@ -30,26 +38,24 @@ def record_points(person_id: str, points: int, violation_on: date, reference: st
         raise DrivingRecordError(f"the violation date {violation_on.isoformat()} is in the future")
     if not reference or len(reference) > REFERENCE_MAX:
         raise DrivingRecordError(f"give the citation or case reference (1 to {REFERENCE_MAX} characters)")
-    event = audit.build_event(
+    row = DrivingPoints(
+        person_id=person_id, violation_on=violation_on, points=points, reference=reference, recorded_by=actor.label
+    )
+    db.session.add(row)
+    audit.record(
         "driving.points_recorded",
         "ok",
+        actor=actor,
         record_ids=[f"person:{person_id}"],
         detail={"points": points, "violation_on": violation_on.isoformat(), "reference": reference},
     )
-    row = DrivingPoints(
-        person_id=person_id,
-        violation_on=violation_on,
-        points=points,
-        reference=reference,
-        recorded_by=event.user_email or event.user_role or "unknown",
-    )
-    db.session.add_all([row, event])
-    try:
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return row
+
+
+def record_points(person_id: str, points: int, violation_on: date, reference: str, today: date) -> DrivingPoints:
+    """`add_points` by the current actor (on the command line, `cli:<os user>`), committed on its own."""
+    with transaction():
+        return add_points(person_id, points, violation_on, reference, today, actor=current_actor())
 
 
 def statuses(person_ids: Iterable[str], today: date) -> dict[str, DrivingStatus]:

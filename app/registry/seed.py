@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select
 
+from app.database import transaction
 from app.extensions import db
 from app.models import Card, DrivingPoints, Mission, Person, RegistryLoad, Vehicle
 from app.models.base import Model, utcnow
@@ -69,7 +70,7 @@ def seed_demo(persons: int, seed: int, today: date | None = None, instance_path:
     rows = generate(persons, seed, today, utcnow())
     if instance_path is not None:
         _add_portraits(rows.persons, instance_path)
-    try:
+    with transaction():
         # Children before parents; persons in one statement, so their self-reference is checked at its end.
         for model in (DrivingPoints, Vehicle, Card, Person, Mission):
             db.session.execute(delete(model))
@@ -88,8 +89,4 @@ def seed_demo(persons: int, seed: int, today: date | None = None, instance_path:
                 vehicles=counts.vehicles,
             )
         )
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return counts
