@@ -24,6 +24,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     register_url_length_cap(app)
     register_extensions(app)
     register_auth(app)
+    register_access_control(app)
+    register_logging(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_security_headers(app)
@@ -68,10 +70,24 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_auth(app: Flask) -> None:
-    """Server-side sessions and the Flask-Login user loader (the access check comes with the auth blueprint)."""
+    """Server-side sessions and the Flask-Login user loader."""
     from app.auth.setup import register
 
     register(app)
+
+
+def register_access_control(app: Flask) -> None:
+    """Deny by default: before every request, the endpoint must be marked public or name the user's role."""
+    from app.auth.access import enforce
+
+    app.before_request(enforce)
+
+
+def register_logging(app: Flask) -> None:
+    """Card tokens sit in /v/ paths by design: keep them out of the app's and Werkzeug's logs."""
+    from app.cards.redact import install
+
+    install(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -82,7 +98,6 @@ def register_blueprints(app: Flask) -> None:
     from app.home.views import bp as home_bp
     from app.lookup.views import bp as lookup_bp
 
-    # First: its before_app_request hook is the deny-by-default access check.
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(home_bp)

@@ -1,6 +1,6 @@
 """Deny by default: every endpoint is marked `public` or names its roles (SPEC §6; ASVS 8.2.1, 8.3.1).
 
-The decorators only mark the view; `enforce` (run before every request by the auth blueprint) makes
+The decorators only mark the view; `enforce` (run before every request, registered by `create_app`) makes
 the decision, so a route nobody marked is refused for everyone, signed in or not.
 """
 

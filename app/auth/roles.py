@@ -1,15 +1,8 @@
-"""The four roles and which of them must use a second factor (SPEC §6)."""
+"""Which of the four roles must use a second factor (SPEC §6); the roles themselves are stored with the user."""
 
 from collections.abc import Iterable
-from enum import StrEnum
 
-
-class Role(StrEnum):
-    OFFICER = "officer"
-    DISPATCHER = "dispatcher"
-    REVIEWER = "reviewer"
-    ADMIN = "admin"
-
+from app.models.accounts import Role
 
 # Every signed-in role; for pages any user of the service may open.
 SIGNED_IN: tuple[Role, ...] = tuple(Role)

@@ -261,29 +261,23 @@ class ServerSessionInterface(SessionInterface):
             store.execute(delete(UserSession).where(UserSession.id_hash == hash_session_id(session_id)))
 
     def _set_cookie(self, app: Flask, response: Response, value: str) -> None:
-        response.set_cookie(
-            self.get_cookie_name(app),
-            value,
-            domain=self.get_cookie_domain(app),
-            path=self.get_cookie_path(app),
-            secure=self.get_cookie_secure(app),
-            httponly=self.get_cookie_httponly(app),
-            samesite=self.get_cookie_samesite(app),
-            partitioned=self.get_cookie_partitioned(app),
-        )
+        response.set_cookie(self.get_cookie_name(app), value, **self._cookie_attributes(app))
         response.vary.add("Cookie")
 
     def _delete_cookie(self, app: Flask, response: Response) -> None:
-        response.delete_cookie(
-            self.get_cookie_name(app),
-            domain=self.get_cookie_domain(app),
-            path=self.get_cookie_path(app),
-            secure=self.get_cookie_secure(app),
-            httponly=self.get_cookie_httponly(app),
-            samesite=self.get_cookie_samesite(app),
-            partitioned=self.get_cookie_partitioned(app),
-        )
+        # The same attributes as when set: browsers match domain and path, and want Secure for a __Host- name.
+        response.delete_cookie(self.get_cookie_name(app), **self._cookie_attributes(app))
         response.vary.add("Cookie")
+
+    def _cookie_attributes(self, app: Flask) -> dict[str, Any]:
+        return {
+            "domain": self.get_cookie_domain(app),
+            "path": self.get_cookie_path(app),
+            "secure": self.get_cookie_secure(app),
+            "httponly": self.get_cookie_httponly(app),
+            "samesite": self.get_cookie_samesite(app),
+            "partitioned": self.get_cookie_partitioned(app),
+        }
 
 
 def _user_id(session: ServerSession) -> int | None:

@@ -35,4 +35,7 @@ def register(app: Flask) -> None:
     # IP and user agent change all the time on a patrol phone's LTE link; server-side sessions with
     # short timeouts are the protection here, and "basic" mode would rewrite the session every request.
     login_manager.session_protection = None  # type: ignore[assignment]
+    # Flask-Login 0.6.3 has no public switch for reading remember-me cookies: the REMEMBER_COOKIE_* settings
+    # only shape the cookie it issues, it reads one whenever present, and `user_loaded_from_cookie` fires
+    # after the user is already signed in. So the one reader is replaced; tests/test_auth.py checks it.
     login_manager._load_user_from_remember_cookie = _no_remember_cookie  # type: ignore[method-assign]

@@ -19,7 +19,6 @@ from app.models.base import utcnow
 from app.ratelimits import signin_limits
 
 bp = Blueprint("auth", __name__)
-bp.before_app_request(access.enforce)
 
 # The password step is good for this long; then the user starts again (enrolment includes installing an app).
 PENDING_LIFETIME = timedelta(minutes=10)

@@ -17,7 +17,10 @@ from app.database import transaction
 from app.errors import DomainError
 from app.extensions import db
 from app.immunity import CardStatus
-from app.immunity.codes import CardIssuer, CardType, Category, MissionKind, PersonStatus, Relationship
+from app.immunity.affiliation import international_organisation, taiwan
+from app.immunity.card_types import CARD_TYPE
+from app.immunity.codes import CardIssuer, CardType, Category, PersonStatus, Relationship
+from app.immunity.dates import add_years
 from app.models import Card, Person
 
 SEARCH_LIMIT = 50
@@ -25,28 +28,6 @@ MAX_QUERY = 100
 # Printed card numbers: two letters for the card family, six digits (CARD_NUMBER_SHAPE in lookup).
 NUMBER_PREFIX = {CardType.DIPLOMATIC: "DA", CardType.OFFICIAL: "OF", CardType.CONSULAR: "CO"}
 DEFAULT_CARD_YEARS = 3
-
-# Card family by the holder's (or, for family members, the sponsor's) category: immunity-facts §2.1.
-CARD_TYPE = {
-    Category.DIPLOMATIC_AGENT: CardType.DIPLOMATIC,
-    Category.IO_MISSION_DIPLOMATIC: CardType.DIPLOMATIC,
-    Category.IO_SENIOR_OFFICIAL: CardType.DIPLOMATIC,
-    Category.ADMIN_TECHNICAL_STAFF: CardType.OFFICIAL,
-    Category.SERVICE_STAFF: CardType.OFFICIAL,
-    Category.IO_STAFF: CardType.OFFICIAL,
-    Category.IO_MISSION_SUPPORT_STAFF: CardType.OFFICIAL,
-    Category.TECRO_DESIGNATED: CardType.OFFICIAL,
-    Category.CAREER_CONSULAR_OFFICER: CardType.CONSULAR,
-    Category.HONORARY_CONSULAR_OFFICER: CardType.CONSULAR,
-    Category.CONSULAR_EMPLOYEE: CardType.CONSULAR,
-    Category.CONSULAR_SERVICE_STAFF: CardType.CONSULAR,
-    Category.TECO_HEAD: CardType.CONSULAR,
-    Category.TECO_DESIGNATED: CardType.CONSULAR,
-}
-_USUN_CATEGORIES = frozenset(
-    {Category.IO_STAFF, Category.IO_SENIOR_OFFICIAL, Category.IO_MISSION_DIPLOMATIC, Category.IO_MISSION_SUPPORT_STAFF}
-)
-_AIT_CATEGORIES = frozenset({Category.TECRO_DESIGNATED, Category.TECO_HEAD, Category.TECO_DESIGNATED})
 
 
 class CardAdminError(DomainError, ValueError):
@@ -166,13 +147,13 @@ def issue_defaults(holder: Person, today: date) -> IssueDefaults:
     card_type = CARD_TYPE.get(category)
     if card_type is None:
         raise CardAdminError("People with no immunity category get no State Department identity card")
-    if category in _USUN_CATEGORIES or holder.mission.kind in (MissionKind.IO_MISSION, MissionKind.INTERNATIONAL_ORG):
+    if international_organisation({category}, holder.mission.kind):
         issuer = CardIssuer.USUN
-    elif category in _AIT_CATEGORIES or holder.mission.kind in (MissionKind.TECRO, MissionKind.TECO):
+    elif taiwan({category}, holder.mission.kind):
         issuer = CardIssuer.AIT
     else:
         issuer = CardIssuer.PROTOCOL
-    expires_on = _add_years(today, DEFAULT_CARD_YEARS)
+    expires_on = add_years(today, DEFAULT_CARD_YEARS)
     if holder.accredited_until is not None and today < holder.accredited_until < expires_on:
         expires_on = holder.accredited_until
     return IssueDefaults(card_type, issuer, expires_on)
@@ -364,10 +345,3 @@ def _new_number(card_type: CardType) -> str:
         if db.session.scalar(select(Card.id).where(Card.card_number == number)) is None:
             return number
     raise CardAdminError("Could not find a free card number; try again")
-
-
-def _add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)

@@ -9,8 +9,6 @@ printed on the card itself; private keys never come near this folder.
 """
 
 import hashlib
-import os
-import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime, time
 from pathlib import Path
@@ -18,6 +16,7 @@ from pathlib import Path
 from flask import current_app
 
 from app.cards import keyring, qr, tokens
+from app.files import write_once
 from app.models import Card
 
 CACHE_FOLDER = "qr-cache"
@@ -48,7 +47,7 @@ def print_url(card: Card, now: datetime) -> str:
     if memo.exists():
         return memo.read_text(encoding="ascii")
     token = tokens.issue(card.card_number, card.expires_on, keyring.signing_ring(), iat)
-    return _write_once(memo, tokens.card_url(token, base_url).encode("ascii")).decode("ascii")
+    return write_once(memo, tokens.card_url(token, base_url).encode("ascii")).decode("ascii")
 
 
 def image(url: str, fmt: str) -> bytes:
@@ -57,24 +56,10 @@ def image(url: str, fmt: str) -> bytes:
     path = _folder() / f"{hashlib.sha256(url.encode()).hexdigest()}.{fmt}"
     if path.exists():
         return path.read_bytes()
-    return _write_once(path, render(url))
+    return write_once(path, render(url))
 
 
 def _folder() -> Path:
     folder = Path(current_app.instance_path) / CACHE_FOLDER
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     return folder
-
-
-def _write_once(path: Path, data: bytes) -> bytes:
-    """Write `path` unless another process got there first; either way return what the file holds."""
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(descriptor, "wb") as out:
-            out.write(data)
-        os.link(temporary, path)
-    except FileExistsError:
-        return path.read_bytes()
-    finally:
-        os.unlink(temporary)
-    return data

@@ -13,6 +13,8 @@ import qrcode
 import qrcode.constants
 from PIL import Image
 
+from app import qr_drawing
+
 ERROR_CORRECTION = qrcode.constants.ERROR_CORRECT_Q
 DPI = 300
 DOTS_PER_MODULE = 4
@@ -59,27 +61,8 @@ def png(data: str) -> bytes:
 def svg(data: str) -> bytes:
     """A vector image sized in millimetres: a white square (the quiet zone) and one path of dark modules."""
     rows = _matrix(data)
-    size = len(rows)
-    width = f"{size * MODULE_MM:.2f}mm"
-    path = []
-    for y, row in enumerate(rows):
-        x = 0
-        while x < size:
-            if not row[x]:
-                x += 1
-                continue
-            run = 1
-            while x + run < size and row[x + run]:
-                run += 1
-            path.append(f"M{x} {y}h{run}v1h-{run}z")
-            x += run
-    text = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="qr" width="{width}" height="{width}" '
-        f'viewBox="0 0 {size} {size}" shape-rendering="crispEdges" role="img" aria-label="Card QR code">'
-        f'<rect width="{size}" height="{size}" fill="#fff"/>'
-        f'<path fill="#000" d="{"".join(path)}"/></svg>'
-    )
-    return text.encode("ascii")
+    width = f"{len(rows) * MODULE_MM:.2f}mm"
+    return str(qr_drawing.svg(rows, size=width, label="Card QR code", css_class="qr")).encode("ascii")
 
 
 def _code(data: str) -> qrcode.QRCode:  # type: ignore[type-arg]

@@ -14,10 +14,10 @@ from app.audit import service as audit
 from app.cards import keyring, tokens
 from app.cards.tokens import Reason, TokenError
 from app.extensions import db
-from app.home.services import data_as_of
 from app.immunity import CardStatus
 from app.lookup.services import PersonResult, person_result
 from app.models import Card, Person
+from app.registry.freshness import data_as_of
 
 VALID = "valid"
 # Token and card are good, but the person's record is not current (departed, accreditation ended, ...).

@@ -17,6 +17,8 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from app.key_status import KeyStatus
+
 ALGORITHM = "ES256"
 # The whole allow-list. Never add an HS* algorithm next to ES256 (qr-tokens.md T3).
 ALGORITHMS = [ALGORITHM]
@@ -44,12 +46,6 @@ _TOKEN_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]*={0,2}\.[A-Za-z0-9_-]*={0,2}\.[A-Za
 _TOKEN_CHARS = re.compile(r"[A-Za-z0-9_.=-]+")
 _KID_ALPHABET = string.ascii_lowercase + string.digits
 _NEW_KID_LENGTH = 5
-
-
-class KeyStatus(StrEnum):
-    ACTIVE = "active"  # signs new tokens and verifies
-    RETIRED = "retired"  # verifies only, until its last card expires
-    WITHDRAWN = "withdrawn"  # verifies nothing, at once (a compromised key)
 
 
 class Reason(StrEnum):

@@ -6,7 +6,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Card, Mission, Person, RegistryLoad, Vehicle
+from app.models import Card, Mission, Person, Vehicle
+from app.registry.freshness import data_as_of
 
 
 @dataclass(frozen=True)
@@ -29,8 +30,3 @@ def registry_summary() -> RegistrySummary:
         vehicles=count(Vehicle),
         data_as_of=data_as_of(),
     )
-
-
-def data_as_of() -> datetime | None:
-    """When the registry was last loaded: shown with every result."""
-    return db.session.scalar(select(func.max(RegistryLoad.loaded_at)))

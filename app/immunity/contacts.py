@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from app.immunity.codes import Category, MissionKind
+from app.immunity.affiliation import international_organisation, taiwan
 from app.immunity.consular import needs_consular_notification
 from app.immunity.facts import PersonFacts
 
@@ -54,26 +54,14 @@ CONSULAR_NOTIFICATION = (
 # Every number the facts give, in the order a "who to call" page lists them.
 CONTACTS: tuple[Contact, ...] = (*DS_COMMAND_CENTER, PROTOCOL, OFM, USUN, AIT, *CONSULAR_NOTIFICATION)
 
-_IO_CATEGORIES = frozenset(
-    {
-        Category.IO_STAFF,
-        Category.IO_SENIOR_OFFICIAL,
-        Category.IO_MISSION_DIPLOMATIC,
-        Category.IO_MISSION_SUPPORT_STAFF,
-    }
-)
-_IO_MISSIONS = frozenset({MissionKind.IO_MISSION, MissionKind.INTERNATIONAL_ORG})
-_TAIWAN_CATEGORIES = frozenset({Category.TECRO_DESIGNATED, Category.TECO_HEAD, Category.TECO_DESIGNATED})
-_TAIWAN_MISSIONS = frozenset({MissionKind.TECRO, MissionKind.TECO})
-
 
 def contacts_for(facts: PersonFacts) -> tuple[Contact, ...]:
     """DS first, then Protocol and OFM; USUN, AIT and consular notification when they apply to this person."""
     categories = {facts.category, facts.sponsor_category}
     contacts = [*DS_COMMAND_CENTER, PROTOCOL, OFM]
-    if categories & _IO_CATEGORIES or facts.mission_kind in _IO_MISSIONS:
+    if international_organisation(categories, facts.mission_kind):
         contacts.append(USUN)
-    if categories & _TAIWAN_CATEGORIES or facts.mission_kind in _TAIWAN_MISSIONS:
+    if taiwan(categories, facts.mission_kind):
         contacts.append(AIT)
     if needs_consular_notification(facts.nationality):
         contacts.extend(CONSULAR_NOTIFICATION)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from app.immunity.dates import add_years
+
 REVIEW_POINTS = 8
 SUSPENSION_POINTS = 12
 WINDOW_YEARS = 2
@@ -33,10 +35,7 @@ class DrivingStatus:
 
 def window_start(today: date) -> date:
     """The first day of the two-year window ending today (29 February falls back to the 28th)."""
-    try:
-        return today.replace(year=today.year - WINDOW_YEARS)
-    except ValueError:
-        return today.replace(year=today.year - WINDOW_YEARS, day=28)
+    return add_years(today, -WINDOW_YEARS)
 
 
 def driving_status(violations: Iterable[tuple[date, int]], today: date) -> DrivingStatus | None:

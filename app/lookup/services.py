@@ -12,7 +12,6 @@ from sqlalchemy.orm import joinedload, selectinload
 from app import alphabets, plates
 from app.audit import service as audit
 from app.extensions import db
-from app.home.services import data_as_of
 from app.immunity import (
     CardStatus,
     DrivingStatus,
@@ -26,6 +25,7 @@ from app.immunity import (
 from app.models import Card, Mission, Person, Vehicle
 from app.models.audit import AuditEvent
 from app.registry import driving
+from app.registry.freshness import data_as_of
 
 Kind = Literal["plate", "card"]
 CARD_NUMBER = re.compile(r"[A-Z0-9]{4,20}")

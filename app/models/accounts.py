@@ -1,13 +1,22 @@
 """Accounts: agencies, their users and the users' server-side sessions (SPEC §6)."""
 
 from datetime import datetime
+from enum import StrEnum
 
 from flask_login import UserMixin
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, orm
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.auth.roles import Role
 from app.models.base import Model, UTCDateTime, code_enum, utcnow
+
+
+class Role(StrEnum):
+    """What a user may do (SPEC §6); stored in users.role. Which roles need a second factor: app/auth/roles.py."""
+
+    OFFICER = "officer"
+    DISPATCHER = "dispatcher"
+    REVIEWER = "reviewer"
+    ADMIN = "admin"
 
 
 class Agency(Model):

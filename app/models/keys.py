@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.cards.tokens import KeyStatus
+from app.key_status import KeyStatus
 from app.models.base import Model, UTCDateTime, code_enum, utcnow
 
 

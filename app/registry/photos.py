@@ -1,13 +1,12 @@
 """Registry photos: checked on the way in, kept in the instance folder under content-addressed names."""
 
 import hashlib
-import os
 import re
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from app.files import write_once
 from app.registry.columns import BadValue, shown
 
 PHOTO_DIR = "photos"
@@ -95,15 +94,7 @@ def store(instance_path: Path, person_id: str, content: bytes) -> str:
 
 def _write(target: Path, content: bytes) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    # Write then rename, so a reader never sees half a photo.
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(content)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_once(target, content)  # the name holds the content's hash, so whoever writes it first is right
 
 
 def remove(instance_path: Path, stored_names: Iterable[str]) -> None:

@@ -5,8 +5,9 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from app.immunity.card_types import CARD_TYPE
 from app.immunity.codes import CardIssuer, CardStatus, MissionKind, PersonStatus, Relationship
-from app.registry.demo.profile import CARD_LETTERS, CARD_MIN_AGE, CARD_TYPES, NO_FAMILY_CARD, YEAR
+from app.registry.demo.profile import CARD_LETTERS, CARD_MIN_AGE, NO_FAMILY_CARD, YEAR
 
 
 def issuer(mission: dict[str, Any]) -> CardIssuer:
@@ -38,7 +39,7 @@ class CardMaker:
         rng, today = self.rng, self.today
         category = person["category"]
         family = person["relationship"] is not Relationship.PRINCIPAL
-        if category not in CARD_TYPES or (family and category in NO_FAMILY_CARD):
+        if category not in CARD_TYPE or (family and category in NO_FAMILY_CARD):
             return []
         age_days = (today - person["date_of_birth"]).days
         if person["relationship"] is Relationship.CHILD and age_days < CARD_MIN_AGE * YEAR:
@@ -54,7 +55,7 @@ class CardMaker:
                 {
                     "card_number": self._number(),
                     "person_id": person["id"],
-                    "card_type": CARD_TYPES[category],
+                    "card_type": CARD_TYPE[category],
                     "issuer": issuer(mission),
                     "issued_on": issued,
                     "expires_on": expires,

@@ -3,7 +3,7 @@
 Shares are plausible guesses shaped by OFM's published totals and facts §1–§3, not OFM data.
 """
 
-from app.immunity.codes import CardType, Category, MissionKind
+from app.immunity.codes import Category, MissionKind
 
 # OFM's own figures (SPEC §2): 1,700 missions and 12,000 vehicles for 55,000 persons.
 MISSIONS_PER_PERSON = 1_700 / 55_000
@@ -86,23 +86,6 @@ SENIOR = frozenset(
 )
 NO_FAMILY = frozenset({Category.NONE, Category.HONORARY_CONSULAR_OFFICER})
 
-# Card colour by category (facts §2.1); a family member's card has the sponsor's colour.
-CARD_TYPES = {
-    Category.DIPLOMATIC_AGENT: CardType.DIPLOMATIC,
-    Category.IO_MISSION_DIPLOMATIC: CardType.DIPLOMATIC,
-    Category.IO_SENIOR_OFFICIAL: CardType.DIPLOMATIC,
-    Category.ADMIN_TECHNICAL_STAFF: CardType.OFFICIAL,
-    Category.SERVICE_STAFF: CardType.OFFICIAL,
-    Category.IO_MISSION_SUPPORT_STAFF: CardType.OFFICIAL,
-    Category.IO_STAFF: CardType.OFFICIAL,
-    Category.TECRO_DESIGNATED: CardType.OFFICIAL,
-    Category.CAREER_CONSULAR_OFFICER: CardType.CONSULAR,
-    Category.CONSULAR_EMPLOYEE: CardType.CONSULAR,
-    Category.CONSULAR_SERVICE_STAFF: CardType.CONSULAR,
-    Category.HONORARY_CONSULAR_OFFICER: CardType.CONSULAR,
-    Category.TECO_HEAD: CardType.CONSULAR,
-    Category.TECO_DESIGNATED: CardType.CONSULAR,
-}
 # Families who get no DoS card: UN-mission support staff (facts §2.1) and IO staff (decision: G-4 dependants).
 NO_FAMILY_CARD = frozenset({Category.IO_MISSION_SUPPORT_STAFF, Category.IO_STAFF})
 CARD_MIN_AGE = 16  # USUN cards children from 16 (facts §2.1); the demo applies it to every issuer
