@@ -1,7 +1,6 @@
 """Lookups: a plate or card number in, the registry's records and each person's verdict out."""
 
 import re
-import unicodedata
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal
@@ -11,6 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app import alphabets, plates
 from app.audit import service as audit
+from app.cards import numbers
 from app.extensions import db
 from app.home.services import data_as_of
 from app.immunity import (
@@ -28,9 +28,6 @@ from app.models.audit import AuditEvent
 from app.registry import driving
 
 Kind = Literal["plate", "card"]
-CARD_NUMBER = re.compile(r"[A-Z0-9]{4,20}")
-# What the dispatcher's "auto" field takes for a card number rather than a plate: the printed format.
-CARD_NUMBER_SHAPE = re.compile(r"[A-Z]{2}[0-9]{6}")
 # The id a lookup page gives a result (secrets.token_urlsafe(9) in lookup.views).
 RESULT_ID = re.compile(r"[A-Za-z0-9_-]{12}")
 BORDER_COLOURS = {"diplomatic": "blue", "official": "green", "consular": "red"}
@@ -114,23 +111,18 @@ def normalise(raw: str, kind: Kind | Literal["auto"]) -> tuple[Kind, str]:
         # Greek Ζ or Cyrillic О look Latin in the field: say which they are, never read them as Latin (SPEC §4).
         raise LookupInputError(alphabets.retype_message(letters))
     if kind == "auto":
-        kind = "card" if CARD_NUMBER_SHAPE.fullmatch(_compact(raw)) else "plate"
+        kind = "card" if numbers.PRINTED.fullmatch(numbers.compact(raw)) else "plate"
     if kind == "plate":
         try:
             return "plate", plates.normalise(raw)
         except plates.PlateError as error:
             raise LookupInputError(str(error)) from None
-    number = _compact(raw)
+    number = numbers.compact(raw)
     if not number:
         raise LookupInputError("Enter a card number")
-    if not CARD_NUMBER.fullmatch(number):
+    if not numbers.TYPED.fullmatch(number):
         raise LookupInputError("A card number has 4 to 20 letters and digits")
     return "card", number
-
-
-def _compact(raw: str) -> str:
-    """A card number as printed or read out: no spaces or dashes, upper case; fullwidth digits as digits (NFKC)."""
-    return "".join(unicodedata.normalize("NFKC", raw).split()).replace("-", "").upper()
 
 
 def lookup(
@@ -196,8 +188,8 @@ def _find(kind: Kind, query: str, today: date) -> LookupResult:
 def _other_reading(raw: str, kind: Kind) -> tuple[Kind, str] | None:
     """The same input read as the other kind, when it has that kind's shape: a printed card number, or a plate."""
     if kind == "plate":
-        number = _compact(raw)
-        return ("card", number) if CARD_NUMBER_SHAPE.fullmatch(number) else None
+        number = numbers.compact(raw)
+        return ("card", number) if numbers.PRINTED.fullmatch(number) else None
     try:
         return "plate", plates.normalise(raw)
     except plates.PlateError:
