@@ -19,12 +19,29 @@ from app.immunity import CardStatus
 from app.lookup.services import PersonResult, person_result
 from app.models import Card, Person
 
-VALID = "valid"
-# Token and card are good, but the person's record is not current (departed, accreditation ended, ...).
-NOT_CURRENT = "unverified"
-# The signature may be fine but the registry could not be asked: amber, never green (T23).
-REGISTRY_UNAVAILABLE = "registry_unavailable"
 _REGISTRY_DOWN = (OperationalError, PoolTimeoutError)
+
+
+class Outcome(StrEnum):
+    """What a scan showed: every `Reason` a token or the registry refuses it for, and three outcomes of its own.
+
+    The values are the codes the audit trail, the page's data-card-check and cards.wording.OUTCOMES use.
+    """
+
+    VALID = "valid"
+    # Token and card are good, but the person's record is not current (departed, accreditation ended, ...).
+    UNVERIFIED = "unverified"
+    # The signature may be fine but the registry could not be asked: amber, never green (T23).
+    REGISTRY_UNAVAILABLE = "registry_unavailable"
+    BAD_SIGNATURE = Reason.BAD_SIGNATURE.value
+    UNKNOWN_KEY = Reason.UNKNOWN_KEY.value
+    KEY_WITHDRAWN = Reason.KEY_WITHDRAWN.value
+    EXPIRED = Reason.EXPIRED.value
+    MALFORMED = Reason.MALFORMED.value
+    REVOKED = Reason.REVOKED.value
+    SUPERSEDED = Reason.SUPERSEDED.value
+    NOT_IN_REGISTRY = Reason.NOT_IN_REGISTRY.value
+    NOT_ENVOY = Reason.NOT_ENVOY.value
 
 
 class Check(StrEnum):
@@ -41,14 +58,12 @@ _SIGNATURE_FAILURES = frozenset(
 
 @dataclass(frozen=True)
 class CardCheck:
-    """What a scan showed: the outcome code, each step's result, and the person when the registry knows the card.
+    """What a scan showed: the outcome, each step's result, and the person when the registry knows the card.
 
-    `outcome` is "valid", "unverified" (card fine, person's record not current), a `Reason` code, or
-    "registry_unavailable". The person is given only when the registry found the card; a failed token
-    never shows registry data.
+    The person is given only when the registry found the card; a failed token never shows registry data.
     """
 
-    outcome: str
+    outcome: Outcome
     reason: Reason | None
     card_number: str | None
     person: PersonResult | None
@@ -61,14 +76,14 @@ class CardCheck:
 
     @property
     def verified(self) -> bool:
-        return self.outcome == VALID
+        return self.outcome is Outcome.VALID
 
     @property
     def tone(self) -> str:
         """verified (green), stop (red: do not rely) or unchecked (amber: status not known)."""
-        if self.outcome == VALID:
+        if self.outcome is Outcome.VALID:
             return "verified"
-        if self.outcome == REGISTRY_UNAVAILABLE:
+        if self.outcome is Outcome.REGISTRY_UNAVAILABLE:
             return "unchecked"
         return "stop"
 
@@ -122,7 +137,7 @@ def _check(raw: str, now: datetime) -> tuple[CardCheck, list[str], dict[str, obj
         return _unavailable(number, now, Check.PASSED), [f"card:{number}"], detail
 
     if card is None:
-        check = _registry_result(number, now, Reason.NOT_IN_REGISTRY, str(Reason.NOT_IN_REGISTRY), None, None)
+        check = _registry_result(number, now, Reason.NOT_IN_REGISTRY, Outcome.NOT_IN_REGISTRY, None, None)
         return check, [f"card:{number}"], detail
 
     record_ids = [f"card:{number}", f"person:{card.person_id}"]
@@ -141,11 +156,11 @@ def _check(raw: str, now: datetime) -> tuple[CardCheck, list[str], dict[str, obj
         )
     person = person_result(card.person, card, today, extra)
     if reason is not None:
-        outcome = str(reason)
+        outcome = Outcome(reason)
     elif person.problems:
-        outcome = NOT_CURRENT
+        outcome = Outcome.UNVERIFIED
     else:
-        outcome = VALID
+        outcome = Outcome.VALID
     return _registry_result(number, now, reason, outcome, person, replaced_on), record_ids, detail
 
 
@@ -153,7 +168,7 @@ def _registry_result(
     number: str,
     now: datetime,
     reason: Reason | None,
-    outcome: str,
+    outcome: Outcome,
     person: PersonResult | None,
     replaced_on: datetime | None,
 ) -> CardCheck:
@@ -165,7 +180,7 @@ def _registry_result(
         person=person,
         signature=Check.PASSED,
         expiry=Check.PASSED,
-        registry=Check.PASSED if outcome == VALID else Check.FAILED,
+        registry=Check.PASSED if outcome is Outcome.VALID else Check.FAILED,
         checked_at=now,
         data_as_of=data_as_of(),
         replaced_on=replaced_on,
@@ -176,7 +191,7 @@ def _token_failure(reason: Reason, now: datetime) -> CardCheck:
     signature = Check.FAILED if reason in _SIGNATURE_FAILURES else Check.PASSED
     expiry = Check.FAILED if reason is Reason.EXPIRED else Check.NOT_CHECKED
     return CardCheck(
-        outcome=str(reason),
+        outcome=Outcome(reason),
         reason=reason,
         card_number=None,
         person=None,
@@ -189,7 +204,7 @@ def _token_failure(reason: Reason, now: datetime) -> CardCheck:
 
 def _unavailable(card_number: str | None, now: datetime, signature: Check) -> CardCheck:
     return CardCheck(
-        outcome=REGISTRY_UNAVAILABLE,
+        outcome=Outcome.REGISTRY_UNAVAILABLE,
         reason=None,
         card_number=card_number,
         person=None,

@@ -17,7 +17,7 @@ from markupsafe import escape
 from sqlalchemy.exc import OperationalError
 
 from app.cards import admin, keyring, redact, services, tokens, wording
-from app.cards.services import Check
+from app.cards.services import Check, Outcome
 from app.cards.tokens import Reason
 from app.extensions import db
 from app.immunity import CardStatus, Level, PersonStatus
@@ -351,6 +351,11 @@ def test_every_outcome_code_has_a_different_message() -> None:
     codes = {str(r) for r in Reason} | {"valid", "unverified", "registry_unavailable"}
     assert set(wording.OUTCOMES) == codes
     assert len({message for _, message in wording.OUTCOMES.values()}) == len(codes)
+
+
+def test_every_token_reason_is_an_outcome_of_the_same_code() -> None:
+    assert {str(r) for r in Reason} <= {str(o) for o in Outcome}
+    assert all(Outcome(reason) == reason for reason in Reason)
 
 
 def test_the_page_shows_expired_for_an_expired_card(
