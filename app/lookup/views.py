@@ -1,6 +1,7 @@
 """The officer's lookup page and the dispatcher's console: POST a query, read the verdict."""
 
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,11 +20,23 @@ bp = Blueprint("lookup", __name__)
 
 LOOKUP_ROLES = ("officer", "dispatcher", "reviewer", "admin")
 HISTORY_SIZE = 20
-# The two screens share one flow; each has its own page and fragment.
-LAYOUTS = {
-    "officer": ("lookup/officer.html", "lookup/_outcome.html"),
-    "dispatch": ("lookup/dispatch.html", "lookup/_outcome.html"),
-}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """One of the two screens that share the lookup flow: its page, and the endpoints its forms and links use."""
+
+    name: str
+    page: str
+    endpoint: str
+    post: str
+    result: str
+
+
+OFFICER = Layout("officer", "lookup/officer.html", "lookup.officer", "lookup.officer_post", "lookup.officer_result")
+DISPATCH = Layout(
+    "dispatch", "lookup/dispatch.html", "lookup.dispatch", "lookup.dispatch_post", "lookup.dispatch_result"
+)
 
 
 @bp.app_context_processor
@@ -34,41 +47,41 @@ def _wording() -> dict[str, object]:
 @bp.get("/lookup")
 @roles_required(*LOOKUP_ROLES)
 def officer() -> Response:
-    return _page("officer")
+    return _page(OFFICER)
 
 
 @bp.post("/lookup")
 @roles_required(*LOOKUP_ROLES)
 @lookup_limits
 def officer_post() -> Response:
-    return _submit("officer")
+    return _submit(OFFICER)
 
 
 @bp.get("/lookup/r/<rid>")
 @roles_required(*LOOKUP_ROLES)
 @lookup_limits
 def officer_result(rid: str) -> Response:
-    return _replay("officer", rid)
+    return _replay(OFFICER, rid)
 
 
 @bp.get("/dispatch")
 @roles_required(*LOOKUP_ROLES)
 def dispatch() -> Response:
-    return _page("dispatch")
+    return _page(DISPATCH)
 
 
 @bp.post("/dispatch")
 @roles_required(*LOOKUP_ROLES)
 @lookup_limits
 def dispatch_post() -> Response:
-    return _submit("dispatch")
+    return _submit(DISPATCH)
 
 
 @bp.get("/dispatch/r/<rid>")
 @roles_required(*LOOKUP_ROLES)
 @lookup_limits
 def dispatch_result(rid: str) -> Response:
-    return _replay("dispatch", rid)
+    return _replay(DISPATCH, rid)
 
 
 @bp.get("/photos/<person_id>")
@@ -87,12 +100,13 @@ def photo(person_id: str) -> Response:
     return send_file(path, max_age=0)
 
 
-def _page(layout: str, **context: object) -> Response:
-    page, fragment = LAYOUTS[layout]
-    return render(page, fragment, layout=layout, history=_history(), is_fragment=wants_fragment(), **context)
+def _page(layout: Layout, **context: object) -> Response:
+    return render(
+        layout.page, "lookup/_outcome.html", layout=layout, history=_history(), is_fragment=wants_fragment(), **context
+    )
 
 
-def _submit(layout: str) -> Response:
+def _submit(layout: Layout) -> Response:
     """Run the lookup; without JavaScript, redirect so reload and back never re-post the form."""
     raw = request.form.get("q", "")
     kind = request.form.get("kind", "auto")
@@ -104,10 +118,10 @@ def _submit(layout: str) -> Response:
     except services.LookupInputError as error:
         response = _page(layout, error=str(error), q=raw, kind=kind, status=422)
         # The address bar must not keep an earlier result's URL: reloading it would show that result.
-        response.headers["HX-Replace-Url"] = url_for(f"lookup.{layout}")
+        response.headers["HX-Replace-Url"] = url_for(layout.endpoint)
         return response
     _remember(rid, result)
-    url = url_for(f"lookup.{layout}_result", rid=rid)
+    url = url_for(layout.result, rid=rid)
     if not wants_fragment():
         return redirect(url, code=303)
     response = _page(layout, result=result, q=result.query, kind=result.kind if kind != "auto" else kind, rid=rid)
@@ -115,7 +129,7 @@ def _submit(layout: str) -> Response:
     return response
 
 
-def _replay(layout: str, rid: str) -> Response:
+def _replay(layout: Layout, rid: str) -> Response:
     """Show a result of this session again, looked up afresh (the registry may have changed)."""
     entry = next((e for e in _history() if e["rid"] == rid), None)
     if entry is None:
