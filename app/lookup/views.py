@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from app.auth.access import roles_required
 from app.lookup import services
-from app.lookup.wording import DRIVING_SHORT, LEVEL_WORDS, TEMPLATE_GLOBALS
+from app.lookup.wording import DRIVING_SHORT, LEVEL_WORDS
 from app.ratelimits import lookup_limits
 from app.registry import photos
 from app.rendering import render, wants_fragment
@@ -37,11 +37,6 @@ OFFICER = Layout("officer", "lookup/officer.html", "lookup.officer", "lookup.off
 DISPATCH = Layout(
     "dispatch", "lookup/dispatch.html", "lookup.dispatch", "lookup.dispatch_post", "lookup.dispatch_result"
 )
-
-
-@bp.app_context_processor
-def _wording() -> dict[str, object]:
-    return TEMPLATE_GLOBALS
 
 
 @bp.get("/lookup")
