@@ -5,10 +5,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from flask import current_app
-from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from sqlalchemy.orm import joinedload, selectinload
 
 from app.audit import service as audit
 from app.cards import keyring, tokens
@@ -16,8 +14,7 @@ from app.cards.tokens import Reason, TokenError
 from app.extensions import db
 from app.home.services import data_as_of
 from app.immunity import CardStatus
-from app.lookup.services import PersonResult, person_result
-from app.models import Card, Person
+from app.registry.results import PersonResult, card_by_number, person_result
 
 _REGISTRY_DOWN = (OperationalError, PoolTimeoutError)
 
@@ -123,15 +120,7 @@ def _check(raw: str, now: datetime) -> tuple[CardCheck, list[str], dict[str, obj
     detail: dict[str, object] = {"kid": verified.kid, "iat": int(verified.issued_at.timestamp())}
     number = verified.card_number
     try:
-        card = db.session.scalar(
-            select(Card)
-            .where(Card.card_number == number)
-            .options(
-                joinedload(Card.person).options(
-                    joinedload(Person.mission), joinedload(Person.principal), selectinload(Person.cards)
-                )
-            )
-        )
+        card = card_by_number(number)
     except _REGISTRY_DOWN:
         db.session.rollback()
         return _unavailable(number, now, Check.PASSED), [f"card:{number}"], detail

@@ -14,6 +14,7 @@ from app.lookup import services
 from app.lookup.wording import DRIVING_SHORT, LEVEL_WORDS
 from app.ratelimits import lookup_limits
 from app.registry import photos
+from app.registry.results import LookupResult, PersonResult
 from app.rendering import render, wants_fragment
 
 bp = Blueprint("lookup", __name__)
@@ -140,7 +141,7 @@ def _history() -> list[dict[str, str]]:
     return list(session.get("lookups", []))
 
 
-def _remember(rid: str, result: services.LookupResult) -> None:
+def _remember(rid: str, result: LookupResult) -> None:
     entry = {
         "rid": rid,
         "kind": result.kind,
@@ -151,7 +152,7 @@ def _remember(rid: str, result: services.LookupResult) -> None:
     session["lookups"] = [entry, *_history()][:HISTORY_SIZE]
 
 
-def _summary(result: services.LookupResult) -> str:
+def _summary(result: LookupResult) -> str:
     """What the history line says: each person's level, and a driving record worth relaying."""
     if not result.found:
         return "no record"
@@ -160,7 +161,7 @@ def _summary(result: services.LookupResult) -> str:
     return ", ".join(_person_summary(p) for p in result.persons)
 
 
-def _person_summary(person: services.PersonResult) -> str:
+def _person_summary(person: PersonResult) -> str:
     words = LEVEL_WORDS[person.level].lower()
     if person.driving is not None and person.driving.level in DRIVING_SHORT:
         words += f" ({DRIVING_SHORT[person.driving.level]})"
