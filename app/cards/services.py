@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from flask import current_app
 from sqlalchemy.exc import OperationalError
@@ -14,7 +15,7 @@ from app.cards.tokens import Reason, TokenError
 from app.extensions import db
 from app.home.services import data_as_of
 from app.immunity import CardStatus
-from app.registry.results import PersonResult, card_by_number, person_result
+from app.registry.results import PersonResult, PhotoUrl, card_by_number, iso, person_result
 
 _REGISTRY_DOWN = (OperationalError, PoolTimeoutError)
 
@@ -70,6 +71,19 @@ class CardCheck:
     checked_at: datetime
     data_as_of: datetime | None = None
     replaced_on: datetime | None = None
+
+    def to_dict(self, photo_url: PhotoUrl | None = None) -> dict[str, Any]:
+        """The scan as plain JSON values: the outcome code, each step, and the person when the registry found it."""
+        return {
+            "outcome": str(self.outcome),
+            "reason": str(self.reason) if self.reason else None,
+            "card_number": self.card_number,
+            "checks": {"signature": str(self.signature), "expiry": str(self.expiry), "registry": str(self.registry)},
+            "checked_at": iso(self.checked_at),
+            "data_as_of": iso(self.data_as_of),
+            "replaced_on": iso(self.replaced_on),
+            "person": self.person.to_dict(photo_url) if self.person else None,
+        }
 
     @property
     def verified(self) -> bool:

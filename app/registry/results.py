@@ -128,7 +128,7 @@ class VehicleView:
             "colour": self.colour,
             "year": self.year,
             "status": self.status,
-            "registration_expires": _iso(self.registration_expires),
+            "registration_expires": iso(self.registration_expires),
             "mission": {"name": self.mission_name, "country": self.mission_country},
         }
 
@@ -156,7 +156,7 @@ class LookupResult:
             "typed_as": self.typed_as,
             "hint": {**asdict(self.hint), "mission": self.hint_mission} if self.hint else None,
             "suggestions": list(self.suggestions),
-            "data_as_of": _iso(self.data_as_of),
+            "data_as_of": iso(self.data_as_of),
             "vehicle": self.vehicle.to_dict() if self.vehicle else None,
             "persons": [person.to_dict(photo_url) for person in self.persons],
         }
@@ -318,8 +318,8 @@ def _driving_dict(status: DrivingStatus) -> dict[str, Any]:
     }
 
 
-def _iso(value: date | datetime | None) -> str | None:
-    """ISO 8601; a moment in UTC to the second with a Z, as JSON APIs write it."""
+def iso(value: date | datetime | None) -> str | None:
+    """A date or moment as JSON carries it: ISO 8601, a moment in UTC to the second with a Z."""
     if value is None:
         return None
     if isinstance(value, datetime):
