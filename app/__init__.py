@@ -27,6 +27,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     register_access_control(app)
     register_logging(app)
     register_blueprints(app)
+    register_template_globals(app)
     register_errorhandlers(app)
     register_security_headers(app)
     register_commands(app)
@@ -104,6 +105,13 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit_bp)
     app.register_blueprint(cards_bp)
     app.register_blueprint(lookup_bp)
+
+
+def register_template_globals(app: Flask) -> None:
+    """The verdict's wording, for every template: lookup results, the card check, the admin card pages, offline."""
+    from app.lookup.wording import TEMPLATE_GLOBALS
+
+    app.jinja_env.globals.update(TEMPLATE_GLOBALS)
 
 
 def register_errorhandlers(app: Flask) -> None:

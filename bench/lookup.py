@@ -22,6 +22,7 @@ from flask import render_template  # noqa: E402
 
 from app.extensions import db  # noqa: E402
 from app.lookup import services  # noqa: E402
+from app.lookup.views import OFFICER  # noqa: E402
 from app.lookup.wording import TEMPLATE_GLOBALS  # noqa: E402
 from app.registry.seed import DEMO_CASES, seed_demo  # noqa: E402
 from tests.conftest import make_app, sign_in  # noqa: E402
@@ -77,7 +78,7 @@ def main() -> None:
         service_ms = median_ms(lambda: services.lookup(plate, "plate"), args.runs)
         result = services.lookup(plate, "plate")
         render_ms = median_ms(
-            lambda: render_template("lookup/_outcome.html", result=result, layout="officer", **TEMPLATE_GLOBALS),
+            lambda: render_template("lookup/_outcome.html", result=result, layout=OFFICER, **TEMPLATE_GLOBALS),
             args.runs,
         )
         miss_ms = median_ms(lambda: services.lookup("DWJ12O4", "plate"), args.runs)

@@ -1,6 +1,7 @@
 """The app factory: configuration layers and the production guard."""
 
 import pytest
+from flask import Flask, render_template_string
 
 from app import create_app
 from app.config import DEFAULTS, ConfigError, load
@@ -103,3 +104,9 @@ def test_production_refuses_the_insecure_cookie_switch() -> None:
 def test_production_refuses_a_session_cookie_without_the_host_prefix() -> None:
     with pytest.raises(ConfigError, match="__Host-"):
         create_app({**PRODUCTION, "SESSION_COOKIE_NAME": "envoy_session"})
+
+
+def test_every_template_reads_the_verdict_wording_outside_any_blueprint(app: Flask) -> None:
+    # Cards, home and offline templates read it too: the factory adds it app-wide (register_template_globals).
+    with app.test_request_context():
+        assert render_template_string("{{ DS_COMMAND_CENTER[0].number }}") == "866-217-2089"

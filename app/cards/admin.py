@@ -12,7 +12,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.audit import service as audit
-from app.cards import prints, qr, tokens
+from app.cards import numbers, prints, qr, tokens
 from app.database import transaction
 from app.errors import DomainError
 from app.extensions import db
@@ -25,7 +25,7 @@ from app.models import Card, Person
 
 SEARCH_LIMIT = 50
 MAX_QUERY = 100
-# Printed card numbers: two letters for the card family, six digits (CARD_NUMBER_SHAPE in lookup).
+# Printed card numbers: two letters for the card family, six digits (numbers.PRINTED).
 NUMBER_PREFIX = {CardType.DIPLOMATIC: "DA", CardType.OFFICIAL: "OF", CardType.CONSULAR: "CO"}
 DEFAULT_CARD_YEARS = 3
 
@@ -74,7 +74,7 @@ def search(raw: str) -> list[Person]:
     query = " ".join(raw.split())[:MAX_QUERY]
     if len(query) < 2:
         raise CardAdminError("Type at least two characters: a card number, a person id or part of a name")
-    number = query.replace(" ", "").replace("-", "").upper()
+    number = numbers.compact(query)
     pattern = "%" + query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     by_card = select(Card.person_id).where(Card.card_number.in_({query, number}))
     persons = list(
@@ -277,7 +277,7 @@ def printable_problem(found: Card, today: date) -> str | None:
         return "This card is reported lost: reprint it first, so the lost print stops verifying."
     if found.expires_on < today:
         return "This card has expired: issue a new card."
-    if not tokens.CARD_NUMBER.fullmatch(found.card_number):
+    if not numbers.IN_TOKEN.fullmatch(found.card_number):
         return "This card number cannot carry a QR code (only A-Z, 0-9 and inner hyphens)."
     return None
 

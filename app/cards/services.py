@@ -3,28 +3,43 @@
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from sqlalchemy.orm import joinedload, selectinload
 
 from app.audit import service as audit
 from app.cards import keyring, tokens
 from app.cards.tokens import Reason, TokenError
 from app.extensions import db
 from app.immunity import CardStatus
-from app.lookup.services import PersonResult, person_result
-from app.models import Card, Person
 from app.registry.freshness import data_as_of
+from app.registry.results import PersonResult, PhotoUrl, card_by_number, iso, person_result
 
-VALID = "valid"
-# Token and card are good, but the person's record is not current (departed, accreditation ended, ...).
-NOT_CURRENT = "unverified"
-# The signature may be fine but the registry could not be asked: amber, never green (T23).
-REGISTRY_UNAVAILABLE = "registry_unavailable"
 _REGISTRY_DOWN = (OperationalError, PoolTimeoutError)
+
+
+class Outcome(StrEnum):
+    """What a scan showed: every `Reason` a token or the registry refuses it for, and three outcomes of its own.
+
+    The values are the codes the audit trail, the page's data-card-check and cards.wording.OUTCOMES use.
+    """
+
+    VALID = "valid"
+    # Token and card are good, but the person's record is not current (departed, accreditation ended, ...).
+    UNVERIFIED = "unverified"
+    # The signature may be fine but the registry could not be asked: amber, never green (T23).
+    REGISTRY_UNAVAILABLE = "registry_unavailable"
+    BAD_SIGNATURE = Reason.BAD_SIGNATURE.value
+    UNKNOWN_KEY = Reason.UNKNOWN_KEY.value
+    KEY_WITHDRAWN = Reason.KEY_WITHDRAWN.value
+    EXPIRED = Reason.EXPIRED.value
+    MALFORMED = Reason.MALFORMED.value
+    REVOKED = Reason.REVOKED.value
+    SUPERSEDED = Reason.SUPERSEDED.value
+    NOT_IN_REGISTRY = Reason.NOT_IN_REGISTRY.value
+    NOT_ENVOY = Reason.NOT_ENVOY.value
 
 
 class Check(StrEnum):
@@ -41,14 +56,12 @@ _SIGNATURE_FAILURES = frozenset(
 
 @dataclass(frozen=True)
 class CardCheck:
-    """What a scan showed: the outcome code, each step's result, and the person when the registry knows the card.
+    """What a scan showed: the outcome, each step's result, and the person when the registry knows the card.
 
-    `outcome` is "valid", "unverified" (card fine, person's record not current), a `Reason` code, or
-    "registry_unavailable". The person is given only when the registry found the card; a failed token
-    never shows registry data.
+    The person is given only when the registry found the card; a failed token never shows registry data.
     """
 
-    outcome: str
+    outcome: Outcome
     reason: Reason | None
     card_number: str | None
     person: PersonResult | None
@@ -59,16 +72,29 @@ class CardCheck:
     data_as_of: datetime | None = None
     replaced_on: datetime | None = None
 
+    def to_dict(self, photo_url: PhotoUrl | None = None) -> dict[str, Any]:
+        """The scan as plain JSON values: the outcome code, each step, and the person when the registry found it."""
+        return {
+            "outcome": str(self.outcome),
+            "reason": str(self.reason) if self.reason else None,
+            "card_number": self.card_number,
+            "checks": {"signature": str(self.signature), "expiry": str(self.expiry), "registry": str(self.registry)},
+            "checked_at": iso(self.checked_at),
+            "data_as_of": iso(self.data_as_of),
+            "replaced_on": iso(self.replaced_on),
+            "person": self.person.to_dict(photo_url) if self.person else None,
+        }
+
     @property
     def verified(self) -> bool:
-        return self.outcome == VALID
+        return self.outcome is Outcome.VALID
 
     @property
     def tone(self) -> str:
         """verified (green), stop (red: do not rely) or unchecked (amber: status not known)."""
-        if self.outcome == VALID:
+        if self.outcome is Outcome.VALID:
             return "verified"
-        if self.outcome == REGISTRY_UNAVAILABLE:
+        if self.outcome is Outcome.REGISTRY_UNAVAILABLE:
             return "unchecked"
         return "stop"
 
@@ -108,21 +134,13 @@ def _check(raw: str, now: datetime) -> tuple[CardCheck, list[str], dict[str, obj
     detail: dict[str, object] = {"kid": verified.kid, "iat": int(verified.issued_at.timestamp())}
     number = verified.card_number
     try:
-        card = db.session.scalar(
-            select(Card)
-            .where(Card.card_number == number)
-            .options(
-                joinedload(Card.person).options(
-                    joinedload(Person.mission), joinedload(Person.principal), selectinload(Person.cards)
-                )
-            )
-        )
+        card = card_by_number(number)
     except _REGISTRY_DOWN:
         db.session.rollback()
         return _unavailable(number, now, Check.PASSED), [f"card:{number}"], detail
 
     if card is None:
-        check = _registry_result(number, now, Reason.NOT_IN_REGISTRY, str(Reason.NOT_IN_REGISTRY), None, None)
+        check = _registry_result(number, now, Reason.NOT_IN_REGISTRY, Outcome.NOT_IN_REGISTRY, None, None)
         return check, [f"card:{number}"], detail
 
     record_ids = [f"card:{number}", f"person:{card.person_id}"]
@@ -141,11 +159,11 @@ def _check(raw: str, now: datetime) -> tuple[CardCheck, list[str], dict[str, obj
         )
     person = person_result(card.person, card, today, extra)
     if reason is not None:
-        outcome = str(reason)
+        outcome = Outcome(reason)
     elif person.problems:
-        outcome = NOT_CURRENT
+        outcome = Outcome.UNVERIFIED
     else:
-        outcome = VALID
+        outcome = Outcome.VALID
     return _registry_result(number, now, reason, outcome, person, replaced_on), record_ids, detail
 
 
@@ -153,7 +171,7 @@ def _registry_result(
     number: str,
     now: datetime,
     reason: Reason | None,
-    outcome: str,
+    outcome: Outcome,
     person: PersonResult | None,
     replaced_on: datetime | None,
 ) -> CardCheck:
@@ -165,7 +183,7 @@ def _registry_result(
         person=person,
         signature=Check.PASSED,
         expiry=Check.PASSED,
-        registry=Check.PASSED if outcome == VALID else Check.FAILED,
+        registry=Check.PASSED if outcome is Outcome.VALID else Check.FAILED,
         checked_at=now,
         data_as_of=data_as_of(),
         replaced_on=replaced_on,
@@ -176,7 +194,7 @@ def _token_failure(reason: Reason, now: datetime) -> CardCheck:
     signature = Check.FAILED if reason in _SIGNATURE_FAILURES else Check.PASSED
     expiry = Check.FAILED if reason is Reason.EXPIRED else Check.NOT_CHECKED
     return CardCheck(
-        outcome=str(reason),
+        outcome=Outcome(reason),
         reason=reason,
         card_number=None,
         person=None,
@@ -189,7 +207,7 @@ def _token_failure(reason: Reason, now: datetime) -> CardCheck:
 
 def _unavailable(card_number: str | None, now: datetime, signature: Check) -> CardCheck:
     return CardCheck(
-        outcome=REGISTRY_UNAVAILABLE,
+        outcome=Outcome.REGISTRY_UNAVAILABLE,
         reason=None,
         card_number=card_number,
         person=None,

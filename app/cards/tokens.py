@@ -17,6 +17,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from app.cards.numbers import IN_TOKEN
 from app.key_status import KeyStatus
 
 ALGORITHM = "ES256"
@@ -31,8 +32,6 @@ MAX_CARD_LIFE = timedelta(days=3653)
 # Our tokens are about 200 characters; anything much longer is refused before parsing (T19).
 MAX_TOKEN_CHARS = 512
 MAX_SCAN_CHARS = 1024
-# The same shape as cards.card_number (String(20)): upper-case letters and digits, inner hyphens.
-CARD_NUMBER = re.compile(r"[A-Z0-9](?:[A-Z0-9-]{0,18}[A-Z0-9])?")
 # Short, so header and URL keep the QR at version 11-M or below (qr-tokens.md §2).
 KID = re.compile(r"[A-Za-z0-9_-]{1,8}")
 MAX_HEADER_KID_CHARS = 64
@@ -196,7 +195,7 @@ def issue(card_number: str, expires_on: date, ring: KeyRing, now: datetime) -> s
     printed with a code that cannot verify.
     """
     _require_aware(now)
-    if not CARD_NUMBER.fullmatch(card_number):
+    if not IN_TOKEN.fullmatch(card_number):
         raise ValueError("card number must be 1-20 of A-Z, 0-9 and inner hyphens")
     key = ring.signing_key()
     iat = int(now.timestamp())
@@ -268,7 +267,7 @@ def verify(raw: str, ring: KeyRing, now: datetime) -> VerifiedToken:
         # iss (T17), aud (T18), nbf or anything else: the claim set is fixed.
         raise TokenError(Reason.MALFORMED, "unexpected claims")
     card_number, iat, exp = claims["cid"], claims["iat"], claims["exp"]
-    if not isinstance(card_number, str) or not CARD_NUMBER.fullmatch(card_number):
+    if not isinstance(card_number, str) or not IN_TOKEN.fullmatch(card_number):
         raise TokenError(Reason.MALFORMED, "bad card number")
     if type(iat) is not int or type(exp) is not int:
         # Not bool, float or numeric string, all of which PyJWT would coerce (T7, T8).

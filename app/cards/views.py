@@ -8,9 +8,9 @@ from markupsafe import Markup
 
 from app.auth.access import public, recent_sign_in_required, roles_required
 from app.cards import admin, keyring, services, tokens, wording
-from app.lookup.services import BORDER_COLOURS
 from app.models import Card, Person
 from app.ratelimits import lookup_limits
+from app.registry.results import BORDER_COLOURS
 from app.rendering import render, wants_fragment
 
 bp = Blueprint("cards", __name__)

@@ -1,6 +1,7 @@
 """The officer's lookup page and the dispatcher's console: POST a query, read the verdict."""
 
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,65 +11,73 @@ from werkzeug.wrappers import Response
 
 from app.auth.access import roles_required
 from app.lookup import services
-from app.lookup.wording import DRIVING_SHORT, LEVEL_WORDS, TEMPLATE_GLOBALS
+from app.lookup.wording import DRIVING_SHORT, LEVEL_WORDS
 from app.ratelimits import lookup_limits
 from app.registry import photos
+from app.registry.results import LookupResult, PersonResult
 from app.rendering import render, wants_fragment
 
 bp = Blueprint("lookup", __name__)
 
 LOOKUP_ROLES = ("officer", "dispatcher", "reviewer", "admin")
 HISTORY_SIZE = 20
-# The two screens share one flow; each has its own page and fragment.
-LAYOUTS = {
-    "officer": ("lookup/officer.html", "lookup/_outcome.html"),
-    "dispatch": ("lookup/dispatch.html", "lookup/_outcome.html"),
-}
 
 
-@bp.app_context_processor
-def _wording() -> dict[str, object]:
-    return TEMPLATE_GLOBALS
+@dataclass(frozen=True)
+class Layout:
+    """One of the two screens that share the lookup flow: its page, and the endpoints its forms and links use."""
+
+    name: str
+    page: str
+    endpoint: str
+    post: str
+    result: str
+
+
+OFFICER = Layout("officer", "lookup/officer.html", "lookup.officer", "lookup.officer_post", "lookup.officer_result")
+DISPATCH = Layout(
+    "dispatch", "lookup/dispatch.html", "lookup.dispatch", "lookup.dispatch_post", "lookup.dispatch_result"
+)
 
 
 @bp.get("/lookup")
 @roles_required(*LOOKUP_ROLES)
 def officer() -> Response:
-    return _page("officer")
+    return _page(OFFICER)
 
 
 @bp.post("/lookup")
 @roles_required(*LOOKUP_ROLES)
 @lookup_limits
 def officer_post() -> Response:
-    return _submit("officer")
+    return _submit(OFFICER)
 
 
 @bp.get("/lookup/r/<rid>")
 @roles_required(*LOOKUP_ROLES)
 @lookup_limits
 def officer_result(rid: str) -> Response:
-    return _replay("officer", rid)
+    return _replay(OFFICER, rid)
 
 
 @bp.get("/dispatch")
 @roles_required(*LOOKUP_ROLES)
 def dispatch() -> Response:
-    return _page("dispatch")
+    return _page(DISPATCH)
 
 
 @bp.post("/dispatch")
 @roles_required(*LOOKUP_ROLES)
 @lookup_limits
 def dispatch_post() -> Response:
-    return _submit("dispatch")
+    return _submit(DISPATCH)
 
 
 @bp.get("/dispatch/r/<rid>")
 @roles_required(*LOOKUP_ROLES)
 @lookup_limits
 def dispatch_result(rid: str) -> Response:
-    return _replay("dispatch", rid)
+    return _replay(DISPATCH, rid)
 
 
 @bp.get("/photos/<person_id>")
@@ -87,12 +96,13 @@ def photo(person_id: str) -> Response:
     return send_file(path, max_age=0)
 
 
-def _page(layout: str, **context: object) -> Response:
-    page, fragment = LAYOUTS[layout]
-    return render(page, fragment, layout=layout, history=_history(), is_fragment=wants_fragment(), **context)
+def _page(layout: Layout, **context: object) -> Response:
+    return render(
+        layout.page, "lookup/_outcome.html", layout=layout, history=_history(), is_fragment=wants_fragment(), **context
+    )
 
 
-def _submit(layout: str) -> Response:
+def _submit(layout: Layout) -> Response:
     """Run the lookup; without JavaScript, redirect so reload and back never re-post the form."""
     raw = request.form.get("q", "")
     kind = request.form.get("kind", "auto")
@@ -104,10 +114,10 @@ def _submit(layout: str) -> Response:
     except services.LookupInputError as error:
         response = _page(layout, error=str(error), q=raw, kind=kind, status=422)
         # The address bar must not keep an earlier result's URL: reloading it would show that result.
-        response.headers["HX-Replace-Url"] = url_for(f"lookup.{layout}")
+        response.headers["HX-Replace-Url"] = url_for(layout.endpoint)
         return response
     _remember(rid, result)
-    url = url_for(f"lookup.{layout}_result", rid=rid)
+    url = url_for(layout.result, rid=rid)
     if not wants_fragment():
         return redirect(url, code=303)
     response = _page(layout, result=result, q=result.query, kind=result.kind if kind != "auto" else kind, rid=rid)
@@ -115,7 +125,7 @@ def _submit(layout: str) -> Response:
     return response
 
 
-def _replay(layout: str, rid: str) -> Response:
+def _replay(layout: Layout, rid: str) -> Response:
     """Show a result of this session again, looked up afresh (the registry may have changed)."""
     entry = next((e for e in _history() if e["rid"] == rid), None)
     if entry is None:
@@ -131,7 +141,7 @@ def _history() -> list[dict[str, str]]:
     return list(session.get("lookups", []))
 
 
-def _remember(rid: str, result: services.LookupResult) -> None:
+def _remember(rid: str, result: LookupResult) -> None:
     entry = {
         "rid": rid,
         "kind": result.kind,
@@ -142,7 +152,7 @@ def _remember(rid: str, result: services.LookupResult) -> None:
     session["lookups"] = [entry, *_history()][:HISTORY_SIZE]
 
 
-def _summary(result: services.LookupResult) -> str:
+def _summary(result: LookupResult) -> str:
     """What the history line says: each person's level, and a driving record worth relaying."""
     if not result.found:
         return "no record"
@@ -151,7 +161,7 @@ def _summary(result: services.LookupResult) -> str:
     return ", ".join(_person_summary(p) for p in result.persons)
 
 
-def _person_summary(person: services.PersonResult) -> str:
+def _person_summary(person: PersonResult) -> str:
     words = LEVEL_WORDS[person.level].lower()
     if person.driving is not None and person.driving.level in DRIVING_SHORT:
         words += f" ({DRIVING_SHORT[person.driving.level]})"

@@ -1,6 +1,7 @@
 """Verifying a scanned card: signature, expiry, then the live registry, which always wins (T22, T23, T25, SPEC §4)."""
 
 import importlib.util
+import json
 import logging
 import re
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from markupsafe import escape
 from sqlalchemy.exc import OperationalError
 
 from app.cards import admin, keyring, redact, services, tokens, wording
-from app.cards.services import Check
+from app.cards.services import Check, Outcome
 from app.cards.tokens import Reason
 from app.extensions import db
 from app.immunity import CardStatus, Level, PersonStatus
@@ -61,6 +62,23 @@ def test_a_genuine_current_card_is_verified_with_every_check_passed(card: Card, 
     assert check.person is not None and check.person.id == card.person_id
     assert check.person.level is Level.FULL
     assert check.checked_at == NOW
+
+
+def test_a_verified_scan_as_json_carries_each_check_and_the_person(card: Card, token: str) -> None:
+    answer = services.verify_card_token(token, NOW).to_dict()
+    assert json.loads(json.dumps(answer)) == answer  # plain JSON values only
+    assert (answer["outcome"], answer["reason"], answer["card_number"]) == ("valid", None, "DA100001")
+    assert answer["checks"] == {"signature": "passed", "expiry": "passed", "registry": "passed"}
+    assert answer["checked_at"] == "2026-11-23T14:02:30Z"
+    assert answer["person"]["id"] == card.person_id and answer["person"]["verdict"]["level"] == "full"
+    assert answer["person"]["card"]["number"] == "DA100001"
+
+
+def test_a_refused_scan_as_json_carries_no_registry_data(card: Card, token: str) -> None:
+    answer = services.verify_card_token(_tampered(token), NOW).to_dict()
+    assert (answer["outcome"], answer["reason"]) == ("bad_signature", "bad_signature")
+    assert answer["checks"] == {"signature": "failed", "expiry": "not_checked", "registry": "not_checked"}
+    assert answer["person"] is None and answer["data_as_of"] is None
 
 
 def test_the_scanned_url_verifies_like_the_bare_token(card: Card, token: str) -> None:
@@ -351,6 +369,11 @@ def test_every_outcome_code_has_a_different_message() -> None:
     codes = {str(r) for r in Reason} | {"valid", "unverified", "registry_unavailable"}
     assert set(wording.OUTCOMES) == codes
     assert len({message for _, message in wording.OUTCOMES.values()}) == len(codes)
+
+
+def test_every_token_reason_is_an_outcome_of_the_same_code() -> None:
+    assert {str(r) for r in Reason} <= {str(o) for o in Outcome}
+    assert all(Outcome(reason) == reason for reason in Reason)
 
 
 def test_the_page_shows_expired_for_an_expired_card(

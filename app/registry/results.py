@@ -1,0 +1,327 @@
+"""What the registry says about a plate or a card: the results pages and JSON both read, and the finding.
+
+`find_plate` and `find_card` query the registry and build results; they audit nothing and apply no page policy
+(the officer page's kind detection, its card-number fallback and the audit event are app.lookup.services).
+"""
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime
+from typing import Any, Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from app import plates
+from app.extensions import db
+from app.immunity import (
+    CardStatus,
+    DrivingStatus,
+    Level,
+    PersonFacts,
+    Relationship,
+    Verdict,
+    decide,
+    status_problems,
+)
+from app.models import Card, Mission, Person, Vehicle
+from app.registry import driving
+from app.registry.freshness import data_as_of
+
+Kind = Literal["plate", "card"]
+BORDER_COLOURS = {"diplomatic": "blue", "official": "green", "consular": "red"}
+# A person id -> the address of their photo. The caller's to give: the page and the API serve photos at their own.
+PhotoUrl = Callable[[str], str]
+
+
+@dataclass(frozen=True)
+class CardView:
+    number: str
+    card_type: str
+    border_colour: str
+    status: str
+    expires_on: date
+    issuer: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "type": self.card_type,
+            "border_colour": self.border_colour,
+            "status": self.status,
+            "expires_on": self.expires_on.isoformat(),
+            "issuer": self.issuer,
+        }
+
+
+@dataclass(frozen=True)
+class PersonResult:
+    """One person as an officer sees them: the record, the card, the verdict."""
+
+    id: str
+    full_name: str
+    title: str | None
+    photo_file: str | None
+    date_of_birth: date | None
+    nationality: str | None
+    mission_name: str
+    mission_country: str | None
+    mission_city: str | None
+    category: str
+    relationship: str
+    principal_name: str | None
+    us_national_or_lpr: bool
+    status: str
+    card: CardView | None
+    problems: tuple[str, ...]
+    verdict: Verdict
+    driving: DrivingStatus | None  # None: no points on the OFM driving record in the last two years
+
+    @property
+    def level(self) -> Level:
+        return self.verdict.level
+
+    def to_dict(self, photo_url: PhotoUrl | None = None) -> dict[str, Any]:
+        """What the verdict screen shows of this person, as plain JSON values; no date of birth (not shown)."""
+        verdict = self.verdict.to_dict()
+        # Who to call and consular notification are about the person: they stand beside the verdict, not in it.
+        contacts = verdict.pop("contacts")
+        notification = verdict.pop("consular_notification")
+        return {
+            "id": self.id,
+            "name": self.full_name,
+            "title": self.title,
+            "nationality": self.nationality,
+            "mission": {"name": self.mission_name, "country": self.mission_country, "city": self.mission_city},
+            "category": self.category,
+            "relationship": self.relationship,
+            "principal_name": self.principal_name,
+            "us_national_or_lpr": self.us_national_or_lpr,
+            "status": self.status,
+            "card": self.card.to_dict() if self.card else None,
+            "problems": list(self.problems),
+            "verdict": verdict,
+            "driving": _driving_dict(self.driving) if self.driving else None,
+            "consular_notification": {"required": notification, "nationality": self.nationality},
+            "contacts": contacts,
+            "photo_url": photo_url(self.id) if photo_url and self.photo_file else None,
+        }
+
+
+@dataclass(frozen=True)
+class VehicleView:
+    plate: str
+    make: str | None
+    model: str | None
+    colour: str | None
+    year: int | None
+    status: str
+    registration_expires: date | None
+    mission_name: str
+    mission_country: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "plate": self.plate,
+            "make": self.make,
+            "model": self.model,
+            "colour": self.colour,
+            "year": self.year,
+            "status": self.status,
+            "registration_expires": iso(self.registration_expires),
+            "mission": {"name": self.mission_name, "country": self.mission_country},
+        }
+
+
+@dataclass(frozen=True)
+class LookupResult:
+    kind: Kind
+    query: str
+    vehicle: VehicleView | None
+    persons: tuple[PersonResult, ...]
+    hint: plates.PlateHint | None
+    hint_mission: str | None
+    suggestions: tuple[str, ...]
+    data_as_of: datetime | None
+    typed_as: Kind | None = None  # set when the input was chosen as the other kind and only this kind matched
+
+    @property
+    def found(self) -> bool:
+        return self.vehicle is not None or bool(self.persons)
+
+    def to_dict(self, photo_url: PhotoUrl | None = None) -> dict[str, Any]:
+        """The lookup answer as plain JSON values: the normalised query, the plate hint, the vehicle, each person."""
+        return {
+            "query": {"kind": self.kind, "text": self.query},
+            "typed_as": self.typed_as,
+            "hint": {**asdict(self.hint), "mission": self.hint_mission} if self.hint else None,
+            "suggestions": list(self.suggestions),
+            "data_as_of": iso(self.data_as_of),
+            "vehicle": self.vehicle.to_dict() if self.vehicle else None,
+            "persons": [person.to_dict(photo_url) for person in self.persons],
+        }
+
+
+def find_plate(plate: str, today: date) -> LookupResult:
+    """The vehicle with this canonical plate (app.plates.normalise) and its person, or the plate's hint and near
+    matches on a miss. A plate only: a card number typed as a plate is not looked for here."""
+    vehicle = db.session.scalar(
+        select(Vehicle)
+        .where(Vehicle.plate == plate)
+        .options(joinedload(Vehicle.mission), joinedload(Vehicle.person).options(*_person_loads()))
+    )
+    hint = plates.decode(plate)
+    if vehicle is None:
+        return LookupResult(
+            kind="plate",
+            query=plate,
+            vehicle=None,
+            persons=(),
+            hint=hint,
+            hint_mission=_mission_for_code(hint.code) if hint else None,
+            suggestions=tuple(plates.near_matches(plate, _existing_plates)),
+            data_as_of=data_as_of(),
+        )
+    persons = (person_result(vehicle.person, _current_card(vehicle.person), today),) if vehicle.person else ()
+    return LookupResult(
+        kind="plate",
+        query=plate,
+        vehicle=VehicleView(
+            plate=vehicle.plate,
+            make=vehicle.make,
+            model=vehicle.model,
+            colour=vehicle.colour,
+            year=vehicle.year,
+            status=str(vehicle.status),
+            registration_expires=vehicle.registration_expires,
+            mission_name=vehicle.mission.name,
+            mission_country=vehicle.mission.country,
+        ),
+        persons=persons,
+        hint=hint,
+        hint_mission=None,
+        suggestions=(),
+        data_as_of=data_as_of(),
+    )
+
+
+def find_card(number: str, today: date) -> LookupResult:
+    """The holder of the card with this number, as stored (app.cards.numbers.compact reads a typed one)."""
+    card = card_by_number(number)
+    persons = (person_result(card.person, card, today),) if card else ()
+    return LookupResult(
+        kind="card",
+        query=number,
+        vehicle=None,
+        persons=persons,
+        hint=None,
+        hint_mission=None,
+        suggestions=(),
+        data_as_of=data_as_of(),
+    )
+
+
+def card_by_number(number: str) -> Card | None:
+    """The card with exactly this number, its holder loaded for person_result."""
+    return db.session.scalar(
+        select(Card).where(Card.card_number == number).options(joinedload(Card.person).options(*_person_loads()))
+    )
+
+
+def person_result(person: Person, card: Card | None, today: date, extra_problems: tuple[str, ...] = ()) -> PersonResult:
+    """The officer's view of one person with the given card; used by lookups and QR verification alike."""
+    problems = (
+        status_problems(
+            person.status,
+            person.accredited_until,
+            card.status if card else None,
+            card.expires_on if card else None,
+            today,
+        )
+        + extra_problems
+    )
+    sponsor = person.principal if person.relationship is not Relationship.PRINCIPAL else None
+    verdict = decide(
+        PersonFacts(
+            category=person.category,
+            relationship=person.relationship,
+            sponsor_category=sponsor.category if sponsor else None,
+            us_national_or_lpr=person.us_national_or_lpr,
+            special_bilateral=person.mission.special_bilateral,
+            mission_kind=person.mission.kind,
+            nationality=person.nationality,
+            problems=problems,
+        )
+    )
+    return PersonResult(
+        id=person.id,
+        full_name=person.full_name,
+        title=person.title,
+        photo_file=person.photo_file,
+        date_of_birth=person.date_of_birth,
+        nationality=person.nationality,
+        mission_name=person.mission.name,
+        mission_country=person.mission.country,
+        mission_city=person.mission.city,
+        category=str(person.category),
+        relationship=str(person.relationship),
+        principal_name=sponsor.full_name if sponsor else None,
+        us_national_or_lpr=person.us_national_or_lpr,
+        status=str(person.status),
+        card=_card_view(card) if card else None,
+        problems=problems,
+        verdict=verdict,
+        driving=driving.statuses([person.id], today).get(person.id),
+    )
+
+
+def _person_loads() -> tuple[object, ...]:
+    return (joinedload(Person.mission), joinedload(Person.principal), selectinload(Person.cards))
+
+
+def _current_card(person: Person) -> Card | None:
+    """The card an officer would expect the person to carry: the newest valid one, else the newest."""
+    cards = sorted(person.cards, key=lambda c: (c.issued_on, c.id), reverse=True)
+    valid = [c for c in cards if c.status is CardStatus.VALID]
+    return (valid or cards or [None])[0]
+
+
+def _card_view(card: Card) -> CardView:
+    return CardView(
+        number=card.card_number,
+        card_type=str(card.card_type),
+        border_colour=BORDER_COLOURS[str(card.card_type)],
+        status=str(card.status),
+        expires_on=card.expires_on,
+        issuer=str(card.issuer),
+    )
+
+
+def _existing_plates(candidates: list[str]) -> list[str]:
+    return list(db.session.scalars(select(Vehicle.plate).where(Vehicle.plate.in_(candidates))))
+
+
+def _mission_for_code(code: str) -> str | None:
+    """The mission OFM gave this plate code, as a hint only (codes are not published, facts §3)."""
+    missions = db.session.scalars(select(Mission.name).where(Mission.plate_code == code).limit(2)).all()
+    if not missions:
+        return None
+    return missions[0] if len(missions) == 1 else f"{missions[0]} (and others)"
+
+
+def _driving_dict(status: DrivingStatus) -> dict[str, Any]:
+    return {
+        "status": str(status.level),
+        "points": status.points,
+        "since": status.since.isoformat(),
+        "last_violation": status.last_violation.isoformat(),
+    }
+
+
+def iso(value: date | datetime | None) -> str | None:
+    """A date or moment as JSON carries it: ISO 8601, a moment in UTC to the second with a Z."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return value.isoformat()
