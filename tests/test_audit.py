@@ -17,7 +17,6 @@ from sqlalchemy.exc import OperationalError
 
 from app.audit import chain, service
 from app.audit.actor import Actor
-from app.auth.access import public
 from app.extensions import db
 from app.models.audit import (
     GENESIS_HASH,
@@ -26,6 +25,7 @@ from app.models.audit import (
     append_only_ddl,
     drop_append_only_ddl,
 )
+from app.permissions import public
 from tests.auth_support import login_form, session_cookie
 from tests.conftest import TEST_DATABASE_URL
 from tests.factories import DEFAULT_PASSWORD, make_user, stand_in_user

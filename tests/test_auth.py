@@ -13,9 +13,9 @@ from flask.testing import FlaskClient
 from flask_login.utils import encode_cookie
 
 from app.auth import passwords
-from app.auth.access import public, roles_required
 from app.auth.redirects import safe_next
 from app.models import User
+from app.permissions import public, roles_required
 from tests.auth_support import audit_events, login_form, reload_user
 from tests.conftest import csrf_from, sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user

@@ -7,12 +7,12 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from app.audit.actor import Actor, act_as, current_actor
-from app.auth.access import public
 from app.database import transaction
 from app.errors import DomainError
 from app.extensions import db
 from app.models import DrivingPoints, Mission
 from app.models.audit import AuditEvent
+from app.permissions import public
 from app.registry import driving
 from tests.factories import make_mission, make_person, stand_in_user
 

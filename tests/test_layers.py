@@ -7,12 +7,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app"
-# Edges that still close a cycle, each with the import that must go (issue 9, item 5). Keep this empty.
-KNOWN_BACK_EDGES = {
-    # auth records sign-ins through app.audit.service, and the audit page takes roles_required from
-    # app.auth.access: the marks belong below both, or the audit page in a package of its own.
-    ("app.audit", "app.auth"): "app/audit/views.py: from app.auth.access import roles_required",
-}
 
 
 def unit_of(module: str) -> str | None:
@@ -82,16 +76,8 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
 def test_app_packages_import_each_other_without_a_cycle():
     graph = import_graph(sorted(APP.rglob("*.py")))
-    for source, target in KNOWN_BACK_EDGES:
-        graph[source].discard(target)
     cycle = find_cycle(graph)
     assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
-
-
-@pytest.mark.parametrize("edge", sorted(KNOWN_BACK_EDGES))
-def test_a_known_back_edge_is_still_there_or_leaves_the_list(edge):
-    source, target = edge
-    assert target in import_graph(sorted(APP.rglob("*.py")))[source]
 
 
 def test_the_graph_sees_the_layers():

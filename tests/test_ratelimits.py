@@ -8,9 +8,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from app.auth.access import public, roles_required
 from app.extensions import db, limiter
 from app.models import AuditEvent
+from app.permissions import public, roles_required
 from app.ratelimits import lookup_limits, signin_limits
 from tests.auth_support import login_form
 from tests.conftest import sign_in

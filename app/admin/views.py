@@ -8,9 +8,10 @@ from flask.typing import ResponseReturnValue
 from app.admin.forms import UserForm
 from app.audit.actor import current_actor
 from app.auth import accounts
-from app.auth.access import recent_sign_in_required, roles_required
+from app.auth.access import recent_sign_in_required
 from app.auth.roles import mfa_required
 from app.models.accounts import User
+from app.permissions import roles_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 DISABLE_CONSEQUENCE = (

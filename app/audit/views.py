@@ -5,7 +5,7 @@ from werkzeug.wrappers import Response
 
 from app.audit import search
 from app.audit.chain import iso_ms
-from app.auth.access import roles_required
+from app.permissions import roles_required
 from app.rendering import render
 
 bp = Blueprint("audit", __name__)

@@ -1,7 +1,7 @@
-"""Deny by default: every endpoint is marked `public` or names its roles (SPEC §6; ASVS 8.2.1, 8.3.1).
+"""Deny by default: the decision `enforce` makes before every request (SPEC §6; ASVS 8.2.1, 8.3.1).
 
-The decorators only mark the view; `enforce` (run before every request, registered by `create_app`) makes
-the decision, so a route nobody marked is refused for everyone, signed in or not.
+Views carry their marks (`app.permissions`: `public` or `roles_required`); `enforce`, registered by `create_app`,
+reads them, so a route nobody marked is refused for everyone, signed in or not.
 """
 
 from collections.abc import Callable
@@ -17,54 +17,19 @@ from app.audit import service as audit
 from app.audit.actor import current_actor
 from app.auth import passwords
 from app.auth.redirects import safe_next
-from app.auth.roles import Role
 from app.auth.sessions import current_session
 from app.errors import is_api_request
 from app.extensions import db, htmx
 from app.models.accounts import User
 from app.models.base import utcnow
+from app.permissions import access_rule
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-PUBLIC_MARK = "_envoy_public"
-ROLES_MARK = "_envoy_roles"
 # The session key holding when the user last proved who they are (sign-in or re-authentication).
 AUTHENTICATED_AT = "_auth_at"
 # What a user whose password is due for a change may still reach (signing out is public).
 PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.change_password_post"})
-
-
-def public(view: F) -> F:
-    """Anyone may call this view, signed in or not (sign-in pages, /healthz)."""
-    setattr(view, PUBLIC_MARK, True)
-    return view
-
-
-def roles_required(*roles: str) -> Callable[[F], F]:
-    """Only signed-in users with one of these roles may call the view; anyone else gets 401 or 403."""
-    if not roles:
-        raise ValueError("roles_required needs at least one role; use @public for open views")
-    allowed = frozenset(Role(role) for role in roles)  # a misspelt role fails at import, not at request time
-
-    def decorate(view: F) -> F:
-        setattr(view, ROLES_MARK, allowed)
-        return view
-
-    return decorate
-
-
-def access_rule(view: Callable[..., Any] | None) -> frozenset[Role] | bool | None:
-    """True for a public view, the roles for a guarded one, None when no decision was made."""
-    seen: set[int] = set()
-    while view is not None and id(view) not in seen:
-        seen.add(id(view))
-        if getattr(view, PUBLIC_MARK, False):
-            return True
-        roles = getattr(view, ROLES_MARK, None)
-        if roles is not None:
-            return frozenset(roles)
-        view = getattr(view, "__wrapped__", None)
-    return None
 
 
 def enforce() -> ResponseReturnValue | None:

@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
 
 from app.auth import access, passwords, services, totp
-from app.auth.access import AUTHENTICATED_AT, public, roles_required
+from app.auth.access import AUTHENTICATED_AT
 from app.auth.forms import CodeForm, ConfirmForm, LoginForm, PasswordForm
 from app.auth.redirects import safe_next
 from app.auth.roles import SIGNED_IN
@@ -16,6 +16,7 @@ from app.auth.sessions import current_session
 from app.extensions import db
 from app.models.accounts import User
 from app.models.base import utcnow
+from app.permissions import public, roles_required
 from app.ratelimits import signin_limits
 
 bp = Blueprint("auth", __name__)

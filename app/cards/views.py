@@ -6,9 +6,10 @@ from datetime import UTC, date, datetime
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from markupsafe import Markup
 
-from app.auth.access import public, recent_sign_in_required, roles_required
+from app.auth.access import recent_sign_in_required
 from app.cards import admin, keyring, services, tokens, wording
 from app.models import Card, Person
+from app.permissions import public, roles_required
 from app.ratelimits import lookup_limits
 from app.registry.results import BORDER_COLOURS
 from app.rendering import render, wants_fragment

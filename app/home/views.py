@@ -5,10 +5,10 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, render_template
 from sqlalchemy import text
 
-from app.auth.access import public, roles_required
 from app.auth.roles import SIGNED_IN
 from app.extensions import db
 from app.home import services
+from app.permissions import public, roles_required
 
 bp = Blueprint("home", __name__)
 

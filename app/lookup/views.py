@@ -9,9 +9,9 @@ from flask import Blueprint, abort, current_app, redirect, request, send_file, s
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app.auth.access import roles_required
 from app.lookup import services
 from app.lookup.wording import DRIVING_SHORT, LEVEL_WORDS
+from app.permissions import roles_required
 from app.ratelimits import lookup_limits
 from app.registry import photos
 from app.registry.results import LookupResult, PersonResult
