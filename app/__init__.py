@@ -92,15 +92,15 @@ def register_logging(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from app.admin.views import bp as admin_bp
     from app.audit.views import bp as audit_bp
     from app.auth.views import bp as auth_bp
     from app.cards.views import bp as cards_bp
     from app.home.views import bp as home_bp
     from app.lookup.views import bp as lookup_bp
+    from app.users.views import bp as users_bp
 
     app.register_blueprint(auth_bp)
-    app.register_blueprint(admin_bp)
+    app.register_blueprint(users_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(cards_bp)

@@ -54,13 +54,13 @@ MATRIX: dict[str, Row] = {
     "auth.change_password": Row(SIGNED_IN),
     "auth.change_password_post": Row(SIGNED_IN),
     # User administration
-    "admin.users": Row(ADMIN),
-    "admin.new_user": Row(ADMIN),
-    "admin.create_user": Row(ADMIN),
-    "admin.disable_user": Row(ADMIN, {"user_id": 999}),
-    "admin.enable_user": Row(ADMIN, {"user_id": 999}),
-    "admin.unlock_user": Row(ADMIN, {"user_id": 999}),
-    "admin.reset_second_factor": Row(ADMIN, {"user_id": 999}),
+    "users.index": Row(ADMIN),
+    "users.new_user": Row(ADMIN),
+    "users.create_user": Row(ADMIN),
+    "users.disable_user": Row(ADMIN, {"user_id": 999}),
+    "users.enable_user": Row(ADMIN, {"user_id": 999}),
+    "users.unlock_user": Row(ADMIN, {"user_id": 999}),
+    "users.reset_second_factor": Row(ADMIN, {"user_id": 999}),
     # Audit trail
     "audit.index": Row(ADMIN),
     # Lookups: officer page and dispatcher console

@@ -5,15 +5,15 @@ from collections.abc import Callable
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from app.admin.forms import UserForm
 from app.audit.actor import current_actor
 from app.auth import accounts
 from app.auth.access import recent_sign_in_required
 from app.auth.roles import mfa_required
 from app.models.accounts import User
 from app.permissions import roles_required
+from app.users.forms import UserForm
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp = Blueprint("users", __name__, url_prefix="/admin")
 DISABLE_CONSEQUENCE = (
     "They are signed out everywhere at once and cannot sign in until an admin enables the account again."
 )
@@ -21,9 +21,9 @@ DISABLE_CONSEQUENCE = (
 
 @bp.get("/users")
 @roles_required("admin")
-def users() -> ResponseReturnValue:
+def index() -> ResponseReturnValue:
     return render_template(
-        "admin/users.html",
+        "users/index.html",
         users=accounts.list_users(),
         disable_question=_disable_question,
         DISABLE_CONSEQUENCE=DISABLE_CONSEQUENCE,
@@ -62,7 +62,7 @@ def create_user() -> ResponseReturnValue:
         )
     else:
         flash(f"Created {user.email}. At their first sign-in they choose their own password.", "success")
-    return redirect(url_for("admin.users"))
+    return redirect(url_for("users.index"))
 
 
 @bp.post("/users/<int:user_id>/disable")
@@ -109,9 +109,9 @@ def _act(action: Callable[[], User], message: str) -> ResponseReturnValue:
         raise  # not a problem to flash: the error mapper answers 404
     except accounts.AccountError as error:
         flash(" ".join(error.problems), "error")
-        return redirect(url_for("admin.users"), 303)
+        return redirect(url_for("users.index"), 303)
     flash(message.format(email=user.email), "success")
-    return redirect(url_for("admin.users"), 303)
+    return redirect(url_for("users.index"), 303)
 
 
 def _disable_question(user: User) -> str:
@@ -122,7 +122,7 @@ def _confirm_disable(user_id: int) -> ResponseReturnValue:
     """The question the Disable dialog asks, as a page, when the browser ran no dialog (no JavaScript)."""
     user = accounts.get_user(user_id)
     return render_template(
-        "admin/confirm_disable.html",
+        "users/confirm_disable.html",
         user=user,
         question=_disable_question(user),
         DISABLE_CONSEQUENCE=DISABLE_CONSEQUENCE,
@@ -130,4 +130,4 @@ def _confirm_disable(user_id: int) -> ResponseReturnValue:
 
 
 def _form_page(form: UserForm) -> str:
-    return render_template("admin/user_new.html", form=form, agencies=accounts.agency_names())
+    return render_template("users/new.html", form=form, agencies=accounts.agency_names())
