@@ -14,6 +14,7 @@ from sqlalchemy import select
 from app import alphabets, plates
 from app.audit import service as audit
 from app.cards import numbers
+from app.errors import DomainError
 from app.extensions import db
 from app.models import Person
 from app.models.audit import AuditEvent
@@ -24,8 +25,11 @@ from app.registry.results import Kind, LookupResult
 RESULT_ID = re.compile(r"[A-Za-z0-9_-]{12}")
 
 
-class LookupInputError(ValueError):
-    """The query cannot be looked up as typed; the message says why, for the officer."""
+class LookupInputError(DomainError, ValueError):
+    """The query cannot be looked up as typed; the message says why, for the officer (and the API: 400)."""
+
+    status = 400
+    code = "invalid_query"
 
 
 def normalise(raw: str, kind: Kind | Literal["auto"]) -> tuple[Kind, str]:
