@@ -135,18 +135,14 @@ def create_user(
         )
         db.session.add(user)
         db.session.flush()
-        audit.record(
+        _record_admin_action(
             "admin.user_create",
-            "success",
-            actor=actor,
-            record_ids=[str(user.id)],
-            detail={
-                "email": email,
-                "role": role,
-                "agency": user.agency.name,
-                "via": _via(actor),
-                "temporary_password": temporary_password,
-            },
+            user,
+            actor,
+            email=email,
+            role=role,
+            agency=user.agency.name,
+            temporary_password=temporary_password,
         )
     return user
 
@@ -161,13 +157,7 @@ def disable_user(user_id: int, *, actor: Actor) -> User:
         user.disabled_reason = "admin"
         user.status_changed_at = utcnow()
         ended = delete_user_sessions(user.id)
-        audit.record(
-            "admin.user_disable",
-            "success",
-            actor=actor,
-            record_ids=[str(user.id)],
-            detail={"sessions_ended": ended, "via": _via(actor)},
-        )
+        _record_admin_action("admin.user_disable", user, actor, sessions_ended=ended)
     return user
 
 
@@ -181,13 +171,7 @@ def enable_user(user_id: int, *, actor: Actor) -> User:
         user.is_disabled = False
         user.disabled_reason = None
         user.status_changed_at = utcnow()
-        audit.record(
-            "admin.user_enable",
-            "success",
-            actor=actor,
-            record_ids=[str(user.id)],
-            detail={"was": reason, "via": _via(actor)},
-        )
+        _record_admin_action("admin.user_enable", user, actor, was=reason)
     return user
 
 
@@ -206,13 +190,7 @@ def unlock_user(user_id: int, *, actor: Actor) -> User:
         was_locked = user.is_locked
         user.locked_at = None
         user.recent_failures = []
-        audit.record(
-            "admin.user_unlock",
-            "success",
-            actor=actor,
-            record_ids=[str(user.id)],
-            detail={"was_locked": was_locked, "via": _via(actor)},
-        )
+        _record_admin_action("admin.user_unlock", user, actor, was_locked=was_locked)
     return user
 
 
@@ -223,15 +201,16 @@ def reset_second_factor(user_id: int, *, actor: Actor) -> User:
         user.totp_secret = None
         user.totp_last_step = None
         ended = delete_user_sessions(user.id)
-        audit.record(
-            "admin.mfa_reset",
-            "success",
-            actor=actor,
-            record_ids=[str(user.id)],
-            detail={"sessions_ended": ended, "via": _via(actor)},
-        )
+        _record_admin_action("admin.mfa_reset", user, actor, sessions_ended=ended)
     return user
 
 
-def _via(actor: Actor) -> str:
-    return "cli" if actor.role == "cli" else "web"
+def _record_admin_action(action: str, user: User, actor: Actor, **detail: object) -> None:
+    """The audit event of an account change, in the caller's transaction; `via` says web page or CLI."""
+    audit.record(
+        action,
+        "success",
+        actor=actor,
+        record_ids=[str(user.id)],
+        detail={**detail, "via": "cli" if actor.role == "cli" else "web"},
+    )
