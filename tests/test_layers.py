@@ -1,9 +1,10 @@
 """Layers point one way: the import graph between app/ packages and top-level modules has no cycle (STYLE.md)."""
 
-import ast
 from pathlib import Path
 
 import pytest
+
+from tests.imports import imported_modules
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app"
@@ -22,20 +23,6 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def imported_modules(source: str, module: str, is_package: bool) -> list[str]:
-    """Absolute names of everything `source` imports (including `from app import x` as `app.x`)."""
-    package = module if is_package else module.rpartition(".")[0]
-    names = []
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            names += [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            base = package.rsplit(".", node.level - 1)[0] if node.level else ""
-            name = ".".join(part for part in (base, node.module) if part)
-            names += [f"{name}.{alias.name}" for alias in node.names] if name == "app" else [name]
-    return names
-
-
 def import_graph(files: list[Path]) -> dict[str, set[str]]:
     """Which units each unit imports (edges inside one unit left out)."""
     graph: dict[str, set[str]] = {}
@@ -44,7 +31,9 @@ def import_graph(files: list[Path]) -> dict[str, set[str]]:
         source_unit = unit_of(module)
         assert source_unit is not None
         targets = graph.setdefault(source_unit, set())
-        for name in imported_modules(path.read_text(encoding="utf-8"), module, path.name == "__init__.py"):
+        for name in imported_modules(
+            path.read_text(encoding="utf-8"), module if path.name == "__init__.py" else module.rpartition(".")[0]
+        ):
             target = unit_of(name)
             if target is not None and target not in (source_unit, "app"):
                 targets.add(target)
@@ -108,4 +97,4 @@ def test_the_checker_finds_a_cycle_and_only_a_cycle(graph, cycle):
     ],
 )
 def test_the_checker_reads_every_form_of_import(source, module, imported):
-    assert imported in {unit_of(name) for name in imported_modules(source, module, False)}
+    assert imported in {unit_of(name) for name in imported_modules(source, module.rpartition(".")[0])}

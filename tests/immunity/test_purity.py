@@ -1,9 +1,10 @@
 """The pure domain modules import no Flask, no SQLAlchemy and no app code but each other (STYLE.md)."""
 
-import ast
 from pathlib import Path
 
 import pytest
+
+from tests.imports import imported_modules
 
 ROOT = Path(__file__).resolve().parents[2]
 # Pure modules other engineers own; checked once they exist. They may import each other.
@@ -22,18 +23,6 @@ def pure_files() -> list[Path]:
     files = sorted((ROOT / "app" / "immunity").rglob("*.py"))
     files += [ROOT / name for name in OTHER_PURE_FILES if (ROOT / name).exists()]
     return files
-
-
-def imported_modules(source: str, package: str) -> list[str]:
-    """Absolute names of everything `source` imports, relative imports resolved against `package`."""
-    names = []
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            names += [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            base = package.rsplit(".", node.level - 1)[0] if node.level else ""
-            names.append(".".join(part for part in (base, node.module) if part))
-    return names
 
 
 def impurities(source: str, package: str) -> list[str]:
