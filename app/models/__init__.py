@@ -3,6 +3,7 @@
 from app.models.accounts import Agency, User, UserSession
 from app.models.audit import AuditEvent
 from app.models.driving import DrivingPoints
+from app.models.incidents import IdempotencyKey, Incident, IncidentAttachment, IncidentCounter, IncidentEvent
 from app.models.keys import SigningKey
 from app.models.registry import Card, Mission, Person, RegistryLoad, Vehicle
 
@@ -11,6 +12,11 @@ __all__ = [
     "AuditEvent",
     "Card",
     "DrivingPoints",
+    "IdempotencyKey",
+    "Incident",
+    "IncidentAttachment",
+    "IncidentCounter",
+    "IncidentEvent",
     "Mission",
     "Person",
     "RegistryLoad",

@@ -7,6 +7,7 @@ from flask_login import UserMixin
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, orm
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.offices import Office
 from app.models.base import Model, UTCDateTime, code_enum, utcnow
 
 
@@ -24,6 +25,9 @@ class Agency(Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    # Where the agency works: an incident's state and the form's clock default to these (SPEC §5).
+    state: Mapped[str | None] = mapped_column(String(2))
+    time_zone: Mapped[str | None] = mapped_column(String(64))  # IANA name, e.g. America/New_York
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     users: Mapped[list["User"]] = orm.relationship(back_populates="agency")
@@ -58,6 +62,8 @@ class User(UserMixin, Model):
     # password for someone else is temporary (must_change_password) and replaced at first sign-in.
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A reviewer's OFM office (app.incidents.offices.Office): their queue opens on it; headquarters sees all.
+    office: Mapped[Office | None] = mapped_column(code_enum(Office, "ofm_office"))
 
     agency: Mapped[Agency] = orm.relationship(back_populates="users")
 
