@@ -7,8 +7,8 @@ from flask_login import UserMixin
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, orm
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.offices import Office
 from app.models.base import Model, UTCDateTime, code_enum, utcnow
+from app.offices import Office
 
 
 class Role(StrEnum):

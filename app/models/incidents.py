@@ -25,9 +25,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.incident_codes import EventKind, IncidentType, Status
-from app.offices import Office
 from app.models.accounts import Agency, User
 from app.models.base import Model, UTCDateTime, code_enum, utcnow
+from app.offices import Office
 
 
 class Incident(Model):
