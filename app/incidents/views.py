@@ -62,6 +62,14 @@ def new() -> Response:
 @accepts_body(MAX_REQUEST_BYTES)
 def create() -> Response:
     """File it. A refusal or a conflict shows the form again with everything typed and the same key."""
+    try:
+        return _create()
+    finally:
+        for _, storage in request.files.items(multi=True):  # large uploads are spooled to temporary files
+            storage.close()
+
+
+def _create() -> Response:
     draft = Draft.from_form(request.form)
     source = service.source_for(current_user.id, draft.get("lookup"))
     if source is None:
