@@ -1,5 +1,6 @@
 """Filing an incident from a result (issue 10 items 1–4): the form, the snapshot, the reference, idempotency."""
 
+import hashlib
 import io
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -7,10 +8,16 @@ from datetime import UTC, datetime, timedelta
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import encode_multipart
 
 from app.extensions import db
 from app.immunity import CardStatus
-from app.models import AuditEvent, IdempotencyKey, Incident, IncidentAttachment, IncidentEvent, User
+from app.incidents import service
+from app.incidents.form import Draft
+from app.models import AuditEvent, Card, IdempotencyKey, Incident, IncidentAttachment, IncidentEvent, User
+from tests.conftest import sign_in
+from tests.factories import make_user
 from tests.incidents.conftest import HX, PDF_BYTES, fields, form_for, looked_up, png_bytes
 
 
@@ -78,8 +85,6 @@ def test_the_snapshot_keeps_what_was_shown_when_the_registry_changes_later(
     rid = looked_up(client, "DRZ1204")
     file(client, rid, form_for(client, rid)[1])
     with app.app_context():
-        from app.models import Card
-
         card = db.session.scalars(select(Card).where(Card.card_number == "ZZ100001")).one()
         card.status = CardStatus.REVOKED
         db.session.commit()
@@ -154,25 +159,29 @@ def test_the_same_key_with_other_content_is_refused_and_nothing_is_stored(
     assert incident_count(app) == 1
 
 
+def claim_key(app: Flask, officer: User, values: dict[str, object], claimed_at: datetime) -> None:
+    """Leave a claim on the form's key as a submission of the same content would (one in flight, or one that died)."""
+    form = MultiDict([(k, v) for k, vs in values.items() for v in (vs if isinstance(vs, list) else [vs])])
+    with app.app_context():
+        draft = Draft.from_form(form)
+        source = service.source_for(officer.id, draft.get("lookup"))
+        assert source is not None
+        digest = service.request_hash(service.validate(draft.to_input(), datetime.now(UTC)), source, [])
+        db.session.add(
+            IdempotencyKey(
+                user_id=officer.id, key=draft.get("idempotency_key"), request_hash=digest, claimed_at=claimed_at
+            )
+        )
+        db.session.commit()
+
+
 def test_a_submission_still_in_flight_gets_409_and_keeps_the_form(
     app: Flask, client: FlaskClient, officer: User
 ) -> None:
-    from app.incidents import service
-    from app.incidents.form import Draft
-
     rid = looked_up(client, "DRZ1204")
     _, key = form_for(client, rid)
     values = {**fields(), "lookup": rid, "idempotency_key": key}
-    with app.app_context():
-        from werkzeug.datastructures import MultiDict
-
-        draft = Draft.from_form(
-            MultiDict([(k, v) for k, vs in values.items() for v in (vs if isinstance(vs, list) else [vs])])
-        )
-        source = service.source_for(officer.id, rid)
-        digest = service.request_hash(service.validate(draft.to_input(), datetime.now(UTC)), source, [])
-        db.session.add(IdempotencyKey(user_id=officer.id, key=key, request_hash=digest, claimed_at=datetime.now(UTC)))
-        db.session.commit()
+    claim_key(app, officer, values, datetime.now(UTC))
     response = client.post("/incidents", data=values, headers=HX)
     html = response.get_data(as_text=True)
     assert response.status_code == 409
@@ -186,22 +195,9 @@ def test_a_claim_left_by_a_dead_submission_is_taken_over_by_the_retry(
 ) -> None:
     rid = looked_up(client, "DRZ1204")
     _, key = form_for(client, rid)
-    with app.app_context():
-        stale = datetime.now(UTC) - timedelta(minutes=5)
-        # The hash must match the retry's content for a take-over; compute it the way the service does.
-        from werkzeug.datastructures import MultiDict
-
-        from app.incidents import service
-        from app.incidents.form import Draft
-
-        values = {**fields(), "lookup": rid, "idempotency_key": key}
-        draft = Draft.from_form(
-            MultiDict([(k, v) for k, vs in values.items() for v in (vs if isinstance(vs, list) else [vs])])
-        )
-        source = service.source_for(officer.id, rid)
-        digest = service.request_hash(service.validate(draft.to_input(), datetime.now(UTC)), source, [])
-        db.session.add(IdempotencyKey(user_id=officer.id, key=key, request_hash=digest, claimed_at=stale))
-        db.session.commit()
+    claim_key(
+        app, officer, {**fields(), "lookup": rid, "idempotency_key": key}, datetime.now(UTC) - timedelta(minutes=5)
+    )
     assert file(client, rid, key).status_code == 303
     assert incident_count(app) == 1
 
@@ -249,8 +245,6 @@ def test_a_citation_issued_needs_its_number(client: FlaskClient, officer: User) 
 def test_attachments_are_stored_unaltered_with_their_hash_and_served_only_as_downloads(
     app: Flask, client: FlaskClient, officer: User
 ) -> None:
-    import hashlib
-
     rid = looked_up(client, "DRZ1204")
     _, key = form_for(client, rid)
     png = png_bytes()
@@ -313,9 +307,6 @@ def test_more_than_five_attachments_are_refused(app: Flask, client: FlaskClient,
 def test_the_filing_form_takes_a_body_larger_than_other_pages_do(
     app: Flask, client: FlaskClient, officer: User
 ) -> None:
-    from werkzeug.datastructures import FileStorage, MultiDict
-    from werkzeug.test import encode_multipart
-
     big = PDF_BYTES[:-6] + b"0" * (3 * 1024 * 1024) + b"\n%%EOF\n"  # 3 MB: over the 2 MB every other page takes
     rid = looked_up(client, "DRZ1204")
     _, key = form_for(client, rid)
@@ -361,9 +352,6 @@ def test_the_office_follows_the_state_and_configuration_can_move_a_state(
     app = app_with(OFM_OFFICE_BY_STATE="NY=chicago")
     client = app.test_client()
     with app.app_context():
-        from tests.factories import make_user
-        from tests.conftest import sign_in
-
         user = make_user("officer")
         sign_in(client, user.email)
     _, key = form_for(client)
