@@ -119,9 +119,12 @@ def register_blueprints(app: Flask) -> None:
 
 def register_template_globals(app: Flask) -> None:
     """The verdict's wording, for every template: lookup results, the card check, the admin card pages, offline."""
+    from app.cards.wording import OUTCOMES
     from app.lookup.wording import TEMPLATE_GLOBALS
 
     app.jinja_env.globals.update(TEMPLATE_GLOBALS)
+    # How a card scan's outcome reads, for the incident snapshots that keep one.
+    app.jinja_env.globals["SCAN_OUTCOMES"] = OUTCOMES
 
 
 def register_errorhandlers(app: Flask) -> None:

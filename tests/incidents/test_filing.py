@@ -5,12 +5,14 @@ import io
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
+from app.config import ConfigError, load
 from app.extensions import db
 from app.immunity import CardStatus
 from app.incidents import service
@@ -358,3 +360,10 @@ def test_the_office_follows_the_state_and_configuration_can_move_a_state(
     assert client.post("/incidents", data={**fields(), "idempotency_key": key}).status_code == 303
     with app.app_context():
         assert str(db.session.scalars(select(Incident)).one().office) == "chicago"
+
+
+def test_a_bad_state_to_office_table_stops_the_app_from_starting() -> None:
+    with pytest.raises(ConfigError, match="'XX' is not a US state"):
+        load({"OFM_OFFICE_BY_STATE": "XX=new_york"}, environ={})
+    with pytest.raises(ConfigError, match="'boston' is not an office"):
+        load({"OFM_OFFICE_BY_STATE": "MA=boston"}, environ={})
