@@ -106,6 +106,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(cards_bp)
     app.register_blueprint(lookup_bp)
 
+    from app.review.views import bp as review_bp
+
+    app.register_blueprint(review_bp)
+
 
 def register_template_globals(app: Flask) -> None:
     """The verdict's wording, for every template: lookup results, the card check, the admin card pages, offline."""
