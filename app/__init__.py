@@ -141,3 +141,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(audit_cli)
     app.cli.add_command(keys_cli)
     app.cli.add_command(cards_cli)
+
+    from app.incidents.commands import incidents_cli
+
+    app.cli.add_command(incidents_cli)
