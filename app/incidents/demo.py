@@ -196,7 +196,7 @@ def _incident(
 def _pick_subject(rng: random.Random, incident_type: IncidentType, subjects: Subjects) -> dict[str, Any]:
     if incident_type == IncidentType.SUSPECTED_FRAUD:
         return rng.choice(subjects.misses if rng.random() < 0.6 else subjects.cards)
-    if incident_type in POINTS and rng.random() < 0.2:
+    if incident_type in POINTS and rng.random() < 0.12:
         return rng.choice(subjects.repeat)
     return rng.choice(subjects.plates if rng.random() < 0.6 else subjects.cards)
 
@@ -283,7 +283,7 @@ def _history(rng: random.Random, planned: Planned, filer: Filer, now: datetime, 
 def _maybe_points(rng: random.Random, planned: Planned, reviewer: Reviewer, add: Any) -> None:
     row = planned.row
     span = POINTS.get(row["incident_type"])
-    if span is None or row["person_id"] is None or rng.random() < 0.45:
+    if span is None or row["person_id"] is None or rng.random() < 0.6:
         return
     points = rng.randint(*span)
     violation_on = row["occurred_at"].date()

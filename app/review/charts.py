@@ -24,7 +24,7 @@ sys.meta_path[:] = [finder for finder in sys.meta_path if type(finder).__name__ 
 
 # pygal builds its tree with plain tag names and writes the SVG namespace as an attribute of the root.
 DROPPED = {"script", "style", "title", "defs"}
-LABEL_CHARS = 30
+LABEL_CHARS = 26
 
 # The sizes pygal lays text out with; review.css draws the text at the same sizes.
 _STYLE = Style(
@@ -49,15 +49,15 @@ _COMMON = {
 
 
 def months_by_type(overview: Overview, chart_id: str, title: str) -> Markup:
-    """Stacked bars: one per month, one colour per incident type, quarters labelled."""
+    """Stacked bars: one per month, one colour per incident type (the n-th type present is `color-n`), quarters
+    labelled. The legend is the page's (a list that wraps on a phone), not pygal's."""
     chart = pygal.StackedBar(
         width=800,
-        height=360,
-        legend_at_bottom=True,
-        legend_at_bottom_columns=3,
+        height=320,
+        show_legend=False,
         show_minor_x_labels=False,
         x_labels_major_every=3,
-        truncate_legend=-1,
+        truncate_label=-1,
         **_COMMON,
     )
     chart.x_labels = [month.strftime("%b %Y") for month in overview.months]
@@ -69,11 +69,13 @@ def months_by_type(overview: Overview, chart_id: str, title: str) -> Markup:
 
 def ranking(rows: Sequence[Ranked], chart_id: str, title: str) -> Markup:
     """Horizontal bars, largest at the top, each labelled with its name."""
+    # Narrower than the month chart: the rankings sit two abreast on a desktop, so their text keeps its size.
     chart = pygal.HorizontalBar(
-        width=800,
-        height=60 + 34 * max(len(rows), 1),
+        width=520,
+        height=50 + 30 * max(len(rows), 1),
         show_legend=False,
-        truncate_label=34,
+        truncate_label=-1,
+        max_scale=6,
         print_values=True,
         print_values_position="top",
         **_COMMON,
