@@ -157,7 +157,9 @@ def _incident(
     state = filer.state if rng.random() < 0.85 else rng.choice(NEIGHBOURS.get(filer.state, (filer.state,)))
     occurred_at = filed_at - timedelta(minutes=rng.randint(10, 360))
     shown = dict(_pick_subject(rng, incident_type, subjects))
+    # As if looked up at the stop, on the registry of the night before (the registry's nightly import).
     shown["looked_up_at"] = iso(occurred_at + timedelta(minutes=2))
+    shown["data_as_of"] = iso(occurred_at.replace(hour=2, minute=0, second=0, microsecond=0) - timedelta(days=1))
     person_id, mission_name, mission_country = subject(shown)
     narrative = NARRATIVES[incident_type].format(what=rng.choice(WHAT), where=rng.choice(WHERE))
     office = office_for(state, overrides)
