@@ -91,6 +91,8 @@ MATRIX: dict[str, Row] = {
     "cards.admin_reprint": Row(ADMIN, {"card_number": "X404"}),
     "cards.admin_lost": Row(ADMIN, {"card_number": "X404"}),
     "cards.admin_revoke": Row(ADMIN, {"card_number": "X404"}),
+    # Review desk: the overview
+    "review.overview": Row(frozenset({"reviewer", "admin"})),
 }
 
 
