@@ -212,4 +212,4 @@ def test_charts_carry_no_script_no_style_and_no_external_address(app, incidents)
         assert svg.startswith("<svg") and 'role="img"' in svg
         for forbidden in ("<script", "<style", "style=", "http://pygal", "https://", "href"):
             assert forbidden not in svg
-    assert "<title>Traffic violation, Jun 2026: 2</title>" in drawn["months"]
+    assert "<title>Traffic, Jun 2026: 2</title>" in drawn["months"]

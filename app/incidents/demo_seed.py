@@ -30,7 +30,7 @@ from app.models import (
     Vehicle,
 )
 from app.models.base import utcnow
-from app.offices import Office, parse_overrides
+from app.offices import Office
 from app.registry.results import find_card, find_plate
 
 DEFAULT_SEED = 2026
@@ -69,7 +69,7 @@ def seed_demo_incidents(seed: int = DEFAULT_SEED, count: int = demo.DEMO_INCIDEN
     cast = _cast()
     subjects = _subjects(seed, now.date())
     last_numbers = {year: last for year, last in db.session.execute(select(IncidentCounter.year, IncidentCounter.last))}
-    overrides = parse_overrides(current_app.config.get("OFM_OFFICE_BY_STATE", ""))
+    overrides = current_app.config["OFM_OFFICE_BY_STATE"]
     history = demo.generate(seed, now, cast, subjects, last_numbers, overrides, count)
     with transaction():
         ids = db.session.scalars(

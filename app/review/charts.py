@@ -116,7 +116,7 @@ def _clean(chart: pygal.graph.graph.Graph, chart_id: str, title: str, names: lis
 
 
 def _title_bars(root: ET.Element, names: list[str]) -> None:
-    """A <title> on each bar ("Traffic violation, Mar 2025: 4"), read from pygal's <desc> elements."""
+    """A <title> on each bar ("Traffic, Mar 2025: 4"), read from pygal's <desc> elements."""
     for serie in root.iter("g"):
         classes = serie.get("class", "").split()
         if "series" not in classes:
