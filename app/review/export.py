@@ -71,8 +71,9 @@ def csv_lines(filters: queue.Filters, viewer_id: int, *, actor: Actor) -> Iterat
             .execution_options(yield_per=BATCH)
         )
         for incident in db.session.scalars(query):
-            yield _line(_row(incident))
-            written += 1
+            line = _line(_row(incident))
+            written += 1  # counted as it is handed over: a download closed after this yield still had the row
+            yield line
         finished = True
     finally:
         db.session.rollback()  # ends the read; the event below commits on its own

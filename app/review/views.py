@@ -188,9 +188,8 @@ def _action(reference: str, done: str, act: Callable[[int], object]) -> Response
 
 def _incident_page(reference: str, problem: str | None = None, status: int = 200) -> ResponseReturnValue:
     page = reading.incident_page(reference, datetime.now(UTC).date(), actor=current_actor())
-    return render(
-        INCIDENT_PAGE, INCIDENT_PAGE, status=status, page=page, problem=problem, form=request.form if problem else {}
-    )
+    form = request.form if problem else {}
+    return render_template(INCIDENT_PAGE, page=page, problem=problem, form=form), status
 
 
 def _viewer() -> User:
