@@ -63,19 +63,23 @@ def csv_lines(filters: queue.Filters, viewer_id: int, *, actor: Actor) -> Iterat
     db.session.commit()
     written = 0
     finished = False
+    query = (
+        queue.matching(filters, viewer_id)
+        .options(joinedload(Incident.assignee), joinedload(Incident.agency))
+        .execution_options(yield_per=BATCH)
+    )
+    result = None
     try:
         yield _line(HEADER)
-        query = (
-            queue.matching(filters, viewer_id)
-            .options(joinedload(Incident.assignee), joinedload(Incident.agency))
-            .execution_options(yield_per=BATCH)
-        )
-        for incident in db.session.scalars(query):
+        result = db.session.scalars(query)
+        for incident in result:
             line = _line(_row(incident))
             written += 1  # counted as it is handed over: a download closed after this yield still had the row
             yield line
         finished = True
     finally:
+        if result is not None:
+            result.close()  # a download stopped early leaves PostgreSQL's server-side cursor open otherwise
         db.session.rollback()  # ends the read; the event below commits on its own
         audit.record(
             "incident.export", "ok" if finished else "interrupted", actor=actor, detail={**detail, "rows": written}
