@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app.audit.actor import current_actor
-from app.incident_codes import ACTION_LABELS, REOPEN, STATUS_LABELS, TRANSITIONS, TYPE_LABELS
+from app.incident_codes import ACTION_LABELS, STATUS_LABELS, TRANSITIONS, TYPE_LABELS
 from app.models import User
 from app.offices import OFFICE_NAMES, STATES
 from app.permissions import roles_required
@@ -33,7 +33,6 @@ def _labels() -> dict[str, object]:
         "ACTION_LABELS": ACTION_LABELS,
         "OFFICE_NAMES": OFFICE_NAMES,
         "TRANSITIONS": TRANSITIONS,
-        "REOPEN": REOPEN,
         "STATES": STATES,
     }
 

@@ -1,6 +1,7 @@
 """The OFM review desk in a browser: a reviewer takes an incident from submitted to closed, confirms points, and the
 next lookup of that person shows the new driving status; the queue and incident page at phone and desktop size."""
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -82,6 +83,10 @@ def test_a_reviewer_closes_an_incident_confirms_points_and_the_next_lookup_shows
     filed = filed_incident(live_server, "1001")
     page = reviewer_in("desktop")
     page.goto(f"{live_server.url}/review")
+    page.get_by_label("Mission").fill("Revland 1001")
+    page.get_by_role("button", name="Filter").click()
+    expect(page).to_have_url(re.compile(r"/review\?.*mission=Revland%201001"))  # htmx pushed the filter's address
+    expect(page.locator("[data-queue-total]")).to_contain_text("1 incident matches")
     row = page.locator(f'tr[data-incident="{filed.reference}"]')
     expect(row).to_contain_text("Tomas Reviewski")
     expect(row).to_contain_text("Submitted")
