@@ -106,6 +106,7 @@ def register_blueprints(app: Flask) -> None:
     from app.home.views import bp as home_bp
     from app.incidents.views import bp as incidents_bp
     from app.lookup.views import bp as lookup_bp
+    from app.review.views import bp as review_bp
     from app.users.views import bp as users_bp
 
     app.register_blueprint(auth_bp)
@@ -115,9 +116,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(cards_bp)
     app.register_blueprint(lookup_bp)
     app.register_blueprint(incidents_bp)
-
-    from app.review.views import bp as review_bp
-
     app.register_blueprint(review_bp)
 
 

@@ -1,10 +1,11 @@
 """Plain factory functions: registry rows added to db.session, and interchange folders written to disk."""
 
 import csv
+import hashlib
 import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +26,12 @@ from app.immunity.codes import (
     Relationship,
     VehicleStatus,
 )
-from app.models import Agency, Card, Mission, Person, User, Vehicle
+from app.incident_codes import ActionTaken, EventKind, IncidentType, Status
+from app.incidents import snapshot
+from app.models import Agency, Card, Incident, IncidentAttachment, IncidentEvent, Mission, Person, User, Vehicle
+from app.offices import Office
 from app.registry.columns import CARDS, MISSIONS, PERSONS, VEHICLES
+from app.registry.results import find_card, find_plate
 
 _numbers = itertools.count(1)
 
@@ -339,3 +344,95 @@ class StandInUser:
 def stand_in_user(user_id: int, email: str, role: str, agency: str) -> StandInUser:
     """A user object with no row behind it, for audit tests that only need who it is."""
     return StandInUser(user_id, email, role, StandInAgency(agency))
+
+
+# --- Incidents (added to db.session and flushed; the caller commits) -------------------------------------------
+
+
+@dataclass(frozen=True)
+class AttachmentFile:
+    filename: str
+    media_type: str
+    content: bytes
+
+
+def make_incident(
+    *,
+    plate: str | None = None,
+    card_number: str | None = None,
+    filed_by: User | None = None,
+    attachments: Iterable[AttachmentFile] = (),
+    **overrides: Any,
+) -> Incident:
+    """An incident as the filing service would leave it: a FILED event at version 1 and a snapshot built with
+    app.incidents.snapshot from a real lookup of `plate` or `card_number` (neither: filed without a lookup).
+
+    References come from a range the filing service's counter will not reach in a test (INC-YYYY-9NNNNN).
+    `filed_by` defaults to a new officer (make_user commits). Any column can be overridden.
+    """
+    now = datetime.now(UTC)
+    officer = filed_by if filed_by is not None else make_user("officer")
+    if plate is not None:
+        shot = snapshot.of_lookup(find_plate(plate, now.date()), now)
+    elif card_number is not None:
+        shot = snapshot.of_lookup(find_card(card_number, now.date()), now)
+    else:
+        shot = snapshot.empty()
+    person_id, mission_name, mission_country = snapshot.subject(shot)
+    values: dict[str, Any] = {
+        "reference": f"INC-{now.year}-{900000 + next(_numbers):06d}",
+        "filed_at": now,
+        "filed_by_id": officer.id,
+        "agency_id": officer.agency_id,
+        "office": Office.HEADQUARTERS,
+        "incident_type": IncidentType.TRAFFIC,
+        "occurred_at": now - timedelta(hours=2),
+        "place": "Connecticut Ave NW & R St NW",
+        "state": "DC",
+        "narrative": "Ran a red light; stopped; showed a card. Released after DS confirmed status.",
+        "actions_taken": [ActionTaken.CITATION_ISSUED.value, ActionTaken.RELEASED.value],
+        "citation_number": "DC-2026-0001",
+        "report_number": None,
+        "ds_called": True,
+        "ds_confirmed_by": "Watch officer Reyes",
+        "ds_confirmed_at": now - timedelta(hours=1, minutes=50),
+        "impairment_signs": None,
+        "sobriety_tests": None,
+        "snapshot": shot,
+        "person_id": person_id,
+        "mission_name": mission_name,
+        "mission_country": mission_country,
+        "lookup_event_id": None,
+        "status": Status.SUBMITTED,
+        "version": 1,
+        "updated_at": now,
+    }
+    values.update(overrides)
+    incident = Incident(**values)
+    db.session.add(incident)
+    db.session.flush()
+    db.session.add(
+        IncidentEvent(
+            incident_id=incident.id,
+            version=1,
+            at=values["filed_at"],
+            author_id=officer.id,
+            author=officer.email,
+            kind=EventKind.FILED,
+            detail={},
+        )
+    )
+    for position, file in enumerate(attachments, start=1):
+        db.session.add(
+            IncidentAttachment(
+                incident_id=incident.id,
+                position=position,
+                filename=file.filename,
+                media_type=file.media_type,
+                size=len(file.content),
+                sha256=hashlib.sha256(file.content).hexdigest(),
+                content=file.content,
+            )
+        )
+    db.session.flush()
+    return incident

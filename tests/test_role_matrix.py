@@ -24,6 +24,7 @@ EVERYONE = frozenset(WHO)
 SIGNED_IN = frozenset(ROLES)
 ADMIN = frozenset({"admin"})
 OFFICER = frozenset({"officer"})
+DESK = frozenset({"reviewer", "admin"})
 
 # A name that must never reach someone who may not see the registry.
 SEEDED_NAME = "Zebulon Quartermaine"
@@ -91,8 +92,17 @@ MATRIX: dict[str, Row] = {
     "cards.admin_reprint": Row(ADMIN, {"card_number": "X404"}),
     "cards.admin_lost": Row(ADMIN, {"card_number": "X404"}),
     "cards.admin_revoke": Row(ADMIN, {"card_number": "X404"}),
-    # Review desk: the overview
-    "review.overview": Row(frozenset({"reviewer", "admin"})),
+    # The OFM review desk: reviewers and admins
+    "review.queue": Row(DESK),
+    "review.export_csv": Row(DESK),
+    "review.bulk_assign": Row(DESK),
+    "review.incident": Row(DESK, {"reference": "INC-2026-000404"}),
+    "review.assign": Row(DESK, {"reference": "INC-2026-000404"}),
+    "review.note": Row(DESK, {"reference": "INC-2026-000404"}),
+    "review.status": Row(DESK, {"reference": "INC-2026-000404"}),
+    "review.points": Row(DESK, {"reference": "INC-2026-000404"}),
+    "review.attachment": Row(DESK, {"reference": "INC-2026-000404", "position": 1}),
+    "review.overview": Row(DESK),
 }
 
 

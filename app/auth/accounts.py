@@ -20,6 +20,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.models.accounts import Agency, User
 from app.models.base import utcnow
+from app.offices import OFFICE_NAMES, Office
 
 EMAIL_PATTERN = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 AGENCY_MAX = 200
@@ -98,11 +99,14 @@ def create_user(
     *,
     totp_secret: str | None = None,
     temporary_password: bool = False,
+    office: str | None = None,
     actor: Actor,
 ) -> User:
     """A new account; the agency is created if it does not exist yet.
 
     `temporary_password`: someone else chose it, so the user must replace it at first sign-in.
+    `office`: a reviewer's home OFM office (their queue opens on it); kept for reviewers only, since no other
+    role has a queue (the admin form sends the field whatever the role).
     Raises InvalidAccount with every problem found, by argument, and changes nothing.
     """
     problems: dict[str, list[str]] = {}
@@ -121,6 +125,12 @@ def create_user(
         problems["agency"] = error.problems
     if found := passwords.problems(password, email=email):
         problems["password"] = found
+    home_office: Office | None = None
+    if office and role == Role.REVIEWER:
+        try:
+            home_office = Office(office)
+        except ValueError:
+            problems["office"] = [f"Choose an office: {', '.join(OFFICE_NAMES.values())}."]
     if problems:
         raise InvalidAccount(problems)
     with transaction():
@@ -132,6 +142,7 @@ def create_user(
             totp_secret=totp_secret,
             recent_failures=[],
             must_change_password=temporary_password,
+            office=home_office,
         )
         db.session.add(user)
         db.session.flush()
@@ -143,6 +154,7 @@ def create_user(
             role=role,
             agency=user.agency.name,
             temporary_password=temporary_password,
+            office=home_office.value if home_office else None,
         )
     return user
 

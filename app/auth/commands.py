@@ -10,6 +10,7 @@ from app.audit.actor import Actor
 from app.auth import accounts, totp
 from app.auth.roles import Role, mfa_required
 from app.models.base import utcnow
+from app.offices import Office
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 
@@ -61,16 +62,26 @@ def _read_password() -> str:
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
 @click.option("--agency", required=True, help="Agency name; created if it does not exist.")
 @click.option("--temporary", is_flag=True, help="The user must choose their own password at first sign-in.")
-def create_command(email: str, role: str, agency: str, temporary: bool) -> None:
+@click.option(
+    "--office",
+    type=click.Choice([o.value for o in Office]),
+    help="A reviewer's home OFM office: their review queue opens on it (headquarters: all offices).",
+)
+def create_command(email: str, role: str, agency: str, temporary: bool, office: str | None) -> None:
     """Create an account; the password is read from standard input (or prompted for twice on a terminal)."""
     password = _read_password()
+    if office and role != Role.REVIEWER:
+        raise click.ClickException("--office is for reviewers only; nothing was changed")
     try:
-        user = accounts.create_user(email, role, agency, password, temporary_password=temporary, actor=Actor.cli())
+        user = accounts.create_user(
+            email, role, agency, password, temporary_password=temporary, office=office, actor=Actor.cli()
+        )
     except accounts.AccountError as error:
         for problem in error.problems:
             click.echo(f"error: {problem}", err=True)
         raise click.ClickException("account not created; nothing was changed") from None
-    click.echo(f"created {user.email} ({user.role.value}, {user.agency.name})")
+    office_note = f", office {user.office.value}" if user.office else ""
+    click.echo(f"created {user.email} ({user.role.value}, {user.agency.name}{office_note})")
     if mfa_required(user.role, current_app.config["MFA_REQUIRED_ROLES"]):
         click.echo("they set up an authenticator app (TOTP) at their first sign-in")
 
@@ -129,7 +140,14 @@ def demo_command() -> None:
         user = accounts.find_user(email)
         if user is None:
             user = accounts.create_user(
-                email, role.value, agency, password, totp_secret=secret if needs_code else None, actor=Actor.cli()
+                email,
+                role.value,
+                agency,
+                password,
+                totp_secret=secret if needs_code else None,
+                # The demo reviewer works at headquarters, so their queue opens on every office.
+                office=Office.HEADQUARTERS if role is Role.REVIEWER else None,
+                actor=Actor.cli(),
             )
         rows.append((user, password, needs_code))
     base_url = current_app.config["BASE_URL"]

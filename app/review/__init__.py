@@ -1,1 +1,2 @@
-"""The OFM review desk: the queue, incident pages and their actions, the overview."""
+"""The OFM review desk: reviewers and admins work through the incidents officers filed: the queue, incident pages
+and their actions, the export, the overview (SPEC §5)."""

@@ -6,6 +6,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import PasswordInput
 
 from app.auth.roles import Role
+from app.offices import OFFICE_NAMES
 
 
 class UserForm(FlaskForm):
@@ -17,6 +18,13 @@ class UserForm(FlaskForm):
         "Role", choices=[SelectChoice(r.value, r.value.capitalize()) for r in Role], validate_choice=False
     )
     agency = StringField("Agency")
+    office = SelectField(
+        "Home office",
+        choices=[SelectChoice("", "None (opens on all offices)")]
+        + [SelectChoice(office.value, name) for office, name in OFFICE_NAMES.items()],
+        validate_choice=False,
+        description="Reviewers only: their review queue opens on this office; headquarters sees all.",
+    )
     password = PasswordField(
         "Initial password",
         # Kept when the form comes back with a problem: it is a temporary password the admin has just typed, the

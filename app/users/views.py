@@ -48,6 +48,7 @@ def create_user() -> ResponseReturnValue:
             form.agency.data or "",
             form.password.data or "",
             temporary_password=True,  # the administrator knows it: the user chooses their own at first sign-in
+            office=form.office.data or None,
             actor=current_actor(),
         )
     except accounts.InvalidAccount as error:
