@@ -40,7 +40,7 @@ def test_the_export_is_a_streamed_download_of_the_filtered_queue(
     assert parking not in response.get_data(as_text=True)
     assert rows[0]["mission"] == "'=cmd|' /C calc'!A0"
     assert rows[0]["place"] == "'@home"
-    assert rows[0]["type"] == "Driving under the influence"
+    assert rows[0]["type"] == "DUI"
 
 
 def test_the_export_is_audited_before_the_first_row_and_with_the_rows_written(
