@@ -22,6 +22,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     configure(app, overrides)
     register_proxy_fix(app)
     register_url_length_cap(app)
+    register_request_size(app)
     register_extensions(app)
     register_auth(app)
     register_access_control(app)
@@ -54,6 +55,13 @@ def register_proxy_fix(app: Flask) -> None:
 def register_url_length_cap(app: Flask) -> None:
     """First of the before-request hooks: an overlong address is refused before CSRF, limits or sign-in."""
     from app.url_length import register
+
+    register(app)
+
+
+def register_request_size(app: Flask) -> None:
+    """Before CSRF reads a form: a view marked accepts_body(n) takes bodies up to n bytes, others MAX_CONTENT_LENGTH."""
+    from app.request_size import register
 
     register(app)
 
@@ -96,6 +104,7 @@ def register_blueprints(app: Flask) -> None:
     from app.auth.views import bp as auth_bp
     from app.cards.views import bp as cards_bp
     from app.home.views import bp as home_bp
+    from app.incidents.views import bp as incidents_bp
     from app.lookup.views import bp as lookup_bp
     from app.users.views import bp as users_bp
 
@@ -105,6 +114,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit_bp)
     app.register_blueprint(cards_bp)
     app.register_blueprint(lookup_bp)
+    app.register_blueprint(incidents_bp)
 
 
 def register_template_globals(app: Flask) -> None:

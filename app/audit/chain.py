@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, event, select, text
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTransaction
 
+from app.database import take_write_lock
 from app.models.audit import GENESIS_HASH, AuditEvent, AuditEventImmutable
 
 # Any constant will do; it names the one lock that every audit append takes on PostgreSQL.
@@ -78,14 +79,7 @@ def lock_chain(connection: Connection) -> None:
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
         connection.execute(text("SELECT set_config('lock_timeout', :previous, true)"), {"previous": previous})
     elif dialect == "sqlite":
-        raw = connection.connection.dbapi_connection
-        if raw is not None and not raw.in_transaction:
-            # BEGIN IMMEDIATE waits (busy_timeout) for the write lock instead of failing on a
-            # read-to-write upgrade (security-bar: data durability).
-            raw.execute("BEGIN IMMEDIATE")
-        else:
-            # A write statement takes SQLite's single write lock now; a no-op if we already hold it.
-            connection.execute(text("UPDATE audit_events SET id = id WHERE 0"))
+        take_write_lock(connection)
     else:
         raise RuntimeError(f"the audit chain has no append lock for {dialect}")
 

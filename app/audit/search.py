@@ -1,5 +1,6 @@
 """Reading the audit trail for the admin page: filters, newest-first pages of 50, and auditing the read itself."""
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -163,3 +164,27 @@ def _filtered(filters: Filters) -> Select[tuple[AuditEvent]]:
 
 def _exists(query: Select[tuple[AuditEvent]]) -> bool:
     return db.session.scalar(select(query.limit(1).exists())) is True
+
+
+# The id a lookup page or a scan gives its result (secrets.token_urlsafe(9)), kept in the audit event's detail.
+RESULT_ID = re.compile(r"[A-Za-z0-9_-]{12}")
+
+
+def own_result_event(user_id: int, rid: str, actions: tuple[str, ...], within: timedelta) -> AuditEvent | None:
+    """This user's own audit event, of one of `actions`, that named result `rid`, from the last `within`.
+
+    Result links carry only the id; what they were about is in the trail, and only their owner may read it.
+    """
+    if not RESULT_ID.fullmatch(rid):
+        return None
+    return db.session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.user_id == user_id,
+            AuditEvent.action.in_(actions),
+            AuditEvent.occurred_at >= datetime.now(UTC) - within,
+            AuditEvent.detail.contains(f'"rid":"{rid}"', autoescape=True),
+        )
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    ).first()

@@ -99,15 +99,18 @@ class CardCheck:
         return "stop"
 
 
-def verify_card_token(raw: str, now: datetime) -> CardCheck:
+def verify_card_token(raw: str, now: datetime, rid: str | None = None) -> CardCheck:
     """Check what a scanner read (a bare token or our BASE_URL/v/<token> URL), audit it and return the result.
 
     Order: extract, signature and claims (app.cards.tokens), then the registry by card number: unknown →
     not_in_registry; revoked or lost → revoked; printed before the card's min_valid_iat → superseded; then
     the person's own status, which makes the verdict `unverified`. Every scan is audited as `card.verify`
-    with the card number when known, never the token. Commits once.
+    with the card number when known, never the token; `rid` names the result on the page, for filing an
+    incident from it (app.incidents.service.source_for). Commits once.
     """
     check, record_ids, detail = _check(raw, now)
+    if rid:
+        detail = {**detail, "rid": rid}
     audit.record(
         "card.verify",
         check.outcome,

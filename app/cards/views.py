@@ -1,5 +1,6 @@
 """Card pages: the QR verification result (/v), the public key set, and card administration (/admin/cards)."""
 
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -74,7 +75,8 @@ CONTENT_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
 @lookup_limits
 def verify(token: str) -> Response:
     """The page a card's QR opens: the signature, expiry and registry checks and the verdict."""
-    return _result(services.verify_card_token(token, datetime.now(UTC)))
+    rid = secrets.token_urlsafe(9)
+    return _result(services.verify_card_token(token, datetime.now(UTC), rid=rid), rid)
 
 
 @bp.post("/v")
@@ -94,7 +96,8 @@ def verify_scanned() -> Response:
             pass
         else:
             return redirect(url_for("cards.verify", token=token), code=303)
-    return _result(services.verify_card_token(scanned, datetime.now(UTC)))
+    rid = secrets.token_urlsafe(9)
+    return _result(services.verify_card_token(scanned, datetime.now(UTC), rid=rid), rid)
 
 
 @bp.get("/.well-known/jwks.json")
@@ -198,13 +201,14 @@ def admin_print(card_number: str) -> str:
     return render_template("cards/print.html", card=card, svg=_svg(svg), size=size, BORDER_COLOURS=BORDER_COLOURS)
 
 
-def _result(check: services.CardCheck) -> Response:
+def _result(check: services.CardCheck, rid: str) -> Response:
     status = 422 if check.reason in _BAD_INPUT else 200
     return render(
         "cards/verify.html",
         "cards/_check.html",
         status=status,
         check=check,
+        rid=rid,
         OUTCOMES=wording.OUTCOMES,
         CHECK_MARKS=wording.CHECK_MARKS,
         CHECK_LABELS=wording.CHECK_LABELS,

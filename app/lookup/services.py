@@ -4,25 +4,21 @@ The finding itself is app.registry.results; the policy is here: automatic kind d
 finds a card number typed as a plate (and the other way round), and the audit event.
 """
 
-import re
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Literal
 
 from sqlalchemy import select
 
 from app import alphabets, plates
 from app.audit import service as audit
+from app.audit.search import own_result_event
 from app.cards import numbers
 from app.errors import DomainError
 from app.extensions import db
 from app.models import Person
-from app.models.audit import AuditEvent
 from app.registry import results
 from app.registry.results import Kind, LookupResult
-
-# The id a lookup page gives a result (secrets.token_urlsafe(9) in lookup.views).
-RESULT_ID = re.compile(r"[A-Za-z0-9_-]{12}")
 
 
 class LookupInputError(DomainError, ValueError):
@@ -89,20 +85,7 @@ def earlier_lookup(user_id: int, rid: str) -> tuple[Kind, str] | None:
 
     For a result link that outlived its session: the page can say what it was for and offer it again.
     """
-    if not RESULT_ID.fullmatch(rid):
-        return None
-    since = datetime.now(UTC) - timedelta(hours=12)
-    event = db.session.scalars(
-        select(AuditEvent)
-        .where(
-            AuditEvent.user_id == user_id,
-            AuditEvent.action.in_(("lookup.plate", "lookup.card")),
-            AuditEvent.occurred_at >= since,
-            AuditEvent.detail.contains(f'"rid":"{rid}"', autoescape=True),
-        )
-        .order_by(AuditEvent.id.desc())
-        .limit(1)
-    ).first()
+    event = own_result_event(user_id, rid, ("lookup.plate", "lookup.card"), timedelta(hours=12))
     if event is None or event.query is None:
         return None
     return ("plate" if event.action == "lookup.plate" else "card"), event.query
