@@ -38,12 +38,13 @@ import time
 import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import create_engine, make_url, text
@@ -170,9 +171,14 @@ class Client:
         self.lock = threading.Lock()
 
     def request(
-        self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        timeout: float = REQUEST_TIMEOUT,
     ) -> tuple[int, dict[str, str], str]:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=REQUEST_TIMEOUT)
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
             with self.lock:
                 cookie = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
@@ -188,14 +194,19 @@ class Client:
             connection.close()
 
     def sign_in(self) -> None:
-        _status, _headers, page = self.request("GET", "/login")
+        # Before any worker is killed, on a loaded machine: argon2 (64 MiB) for 8 officers on 2 workers is slow.
+        _status, _headers, page = self.request("GET", "/login", timeout=60)
         form = {"email": self.email, "password": PASSWORD, "acknowledge": "y", "csrf_token": csrf_in(page)}
         status, headers, _body = self.request(
-            "POST", "/login", urlencode(form).encode(), {"Content-Type": "application/x-www-form-urlencoded"}
+            "POST",
+            "/login",
+            urlencode(form).encode(),
+            {"Content-Type": "application/x-www-form-urlencoded"},
+            timeout=60,
         )
         if status != 302 or headers.get("Location", "").startswith("/login"):
             raise RuntimeError(f"{self.email} could not sign in: {status} {headers.get('Location')}")
-        status, _headers, page = self.request("GET", "/incidents/new")
+        status, _headers, page = self.request("GET", "/incidents/new", timeout=60)
         if status != 200 or 'name="idempotency_key"' not in page:
             raise RuntimeError(f"GET /incidents/new answered {status} without the filing form")
         self.csrf = csrf_in(page)
@@ -215,7 +226,7 @@ class Client:
         except (ConnectionError, http.client.HTTPException, OSError):
             return "dropped", None
         if status == 303:
-            found = REFERENCE.fullmatch(answer.get("Location", "").rsplit("/", 1)[-1])
+            found = REFERENCE.fullmatch(urlsplit(answer.get("Location", "")).path.rsplit("/", 1)[-1])
             return "303", found.group(0) if found else None
         if status in (200, 201):
             found = HTML_REFERENCE.search(page)
@@ -245,27 +256,32 @@ def multipart(fields: list[tuple[str, str]], attachment: bytes | None, boundary:
     return b"".join(parts) + f"--{boundary}--\r\n".encode()
 
 
-def file_until_acknowledged(client: Client, submission: Submission, tally: Tally) -> str | None:
-    """Send one submission with the same key until a 2xx/303 names its reference, as the form's Retry does."""
+def send_until_answered(client: Client, submission: Submission, tally: Tally) -> tuple[str, str | None]:
+    """Send it with the same key until the server gives an answer that is not "try again": a timeout, a dropped
+    connection, 409, 429 and 5xx are retried with backoff, as the form's Retry does. ("gave up", None) after
+    RETRY_BUDGET seconds."""
     deadline = time.monotonic() + RETRY_BUDGET
     for attempt in range(10_000):
         outcome, reference = client.file(submission)
         tally.count(outcome)
-        if reference is not None:
-            tally.acknowledge(client.email, submission.key, reference)
-            return reference
-        if outcome in ("200", "201", "303"):
-            tally.surprise(f"{submission.key}: {outcome} without a reference")
-            return None
         if outcome not in ("timeout", "dropped", "409", "429") and not outcome.startswith("5"):
-            tally.surprise(f"{submission.key}: answered {outcome}")
-            return None
+            return outcome, reference
         if time.monotonic() > deadline:
             break
         time.sleep(min(1.0, 0.02 * 2**attempt) * random.uniform(0.5, 1.0))  # noqa: S311  (jitter)
     with tally.lock:
         tally.gave_up.append(submission.key)
-    return None
+    return "gave up", None
+
+
+def file_until_acknowledged(client: Client, submission: Submission, tally: Tally) -> str | None:
+    """Send one submission until a 2xx/303 names its reference; anything else is a surprise."""
+    outcome, reference = send_until_answered(client, submission, tally)
+    if reference is not None:
+        tally.acknowledge(client.email, submission.key, reference)
+    elif outcome != "gave up":
+        tally.surprise(f"{submission.key}: answered {outcome} without a reference")
+    return reference
 
 
 def run_submission(client: Client, submission: Submission, tally: Tally) -> None:
@@ -289,8 +305,7 @@ def run_submission(client: Client, submission: Submission, tally: Tally) -> None
     if submission.duplicate == "retry":
         file_until_acknowledged(client, submission, tally)
         return
-    outcome, _reference = client.file(submission.changed())
-    tally.count(outcome)
+    outcome, _reference = send_until_answered(client, submission.changed(), tally)
     if outcome == "422":
         with tally.lock:
             tally.refused_conflicts.add(submission.key)
@@ -365,23 +380,26 @@ def flask_command(environ: dict[str, str], *arguments: str) -> subprocess.Comple
     )
 
 
-# `flask users create` for each officer, in one process: each run of the flask command spends ~2 s importing.
-CREATE_OFFICERS = """
+# `flask db upgrade`, then `flask users create` for each officer, in one process: each run of the flask command
+# spends about 2 s importing the app.
+PREPARE = """
 import sys
 from wsgi import app
 runner = app.test_cli_runner()
 password = sys.stdin.readline()
-for email in sys.argv[2:]:
-    result = runner.invoke(args=["users", "create", email, "--role", "officer", "--agency", sys.argv[1]],
-                           input=password)
+commands = [["db", "upgrade"]]
+commands += [["users", "create", email, "--role", "officer", "--agency", sys.argv[1]] for email in sys.argv[2:]]
+for command in commands:
+    result = runner.invoke(args=command, input=password)
     if result.exit_code != 0:
-        sys.exit(f"users create {email}: {result.output}")
+        sys.exit(f"flask {' '.join(command)}: {result.output}")
 """
 
 
-def create_officers(environ: dict[str, str], emails: list[str]) -> None:
+def prepare(environ: dict[str, str], emails: list[str]) -> None:
+    """Migrate the empty database and create the officers, with the app's own commands."""
     result = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", CREATE_OFFICERS, AGENCY, *emails],
+        [sys.executable, "-c", PREPARE, AGENCY, *emails],
         cwd=ROOT,
         env=environ,
         input=PASSWORD + "\n",
@@ -390,7 +408,7 @@ def create_officers(environ: dict[str, str], emails: list[str]) -> None:
         timeout=120,
     )
     if result.returncode != 0:
-        raise RuntimeError(f"creating the officers failed:\n{result.stdout}{result.stderr}")
+        raise RuntimeError(f"preparing the database failed:\n{result.stdout}{result.stderr}")
 
 
 def free_port() -> int:
@@ -424,12 +442,37 @@ def fresh_database(url: str | None) -> Iterator[str]:
         engine.dispose()
 
 
+STALE_CLAIMS_CONFIG = """
+from pathlib import Path
+exec(compile(Path("{production}").read_text(), "{production}", "exec"))
+
+
+def post_worker_init(worker):
+    from datetime import timedelta
+    from app.incidents import service
+    if not isinstance(service.CLAIM_STALE, timedelta):
+        raise RuntimeError("app.incidents.service.CLAIM_STALE is gone: bench/incident_durability.py --claim-stale")
+    service.CLAIM_STALE = timedelta(seconds={seconds})
+"""
+
+
 @contextmanager
-def server(environ: dict[str, str], port: int, workers: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """The production server configuration (the Makefile's run target): gunicorn, sync workers, gunicorn.conf.py."""
+def server(
+    environ: dict[str, str], port: int, workers: int, folder: Path, claim_stale: float | None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """The production server configuration (the Makefile's run target): gunicorn, sync workers, gunicorn.conf.py.
+
+    With claim_stale, each worker's service.CLAIM_STALE is that many seconds instead (gunicorn.conf.py's
+    settings plus one hook): the takeover of a dead submission's claim then happens within the test's time.
+    """
+    log = folder / "gunicorn.log"
+    config = ROOT / "gunicorn.conf.py"
+    if claim_stale is not None:
+        config = folder / "gunicorn.conf.py"
+        config.write_text(STALE_CLAIMS_CONFIG.format(production=ROOT / "gunicorn.conf.py", seconds=claim_stale))
     process = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}"]
-        + ["--error-logfile", str(log), "wsgi:app"],
+        [sys.executable, "-m", "gunicorn", "--config", str(config), "--workers", str(workers)]
+        + ["--bind", f"127.0.0.1:{port}", "--error-logfile", str(log), "wsgi:app"],
         cwd=ROOT,
         env=environ,
         start_new_session=True,
@@ -584,6 +627,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kills", type=int, default=3, help="gunicorn workers SIGKILLed during the run")
     parser.add_argument("--duplicates", type=float, default=0.2, help="share of submissions sent a second time")
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument(
+        "--claim-stale",
+        type=float,
+        help="seconds before a dead submission's key may be taken over (default: the app's CLAIM_STALE, 60 s); "
+        "a worker killed between claim and store makes that key answer 409 until then",
+    )
     parser.add_argument("--report", type=Path, help="also write the numbers here as JSON")
     args = parser.parse_args(argv)
     seed = args.seed if args.seed is not None else random.randrange(2**32)  # noqa: S311
@@ -599,31 +648,30 @@ def main(argv: list[str] | None = None) -> int:
             "SECRET_KEY": secrets.token_hex(32),
             "BASE_URL": f"http://127.0.0.1:{port}",
         }
-        upgrade = flask_command(environ, "db", "upgrade")
-        if upgrade.returncode != 0:
-            raise RuntimeError(f"db upgrade failed:\n{upgrade.stdout}{upgrade.stderr}")
         emails = [f"officer{number}@durability.example" for number in range(args.clients)]
-        create_officers(environ, emails)
+        prepare(environ, emails)
         submissions = make_submissions(args.submissions, args.duplicates, rng)
         work: queue.Queue[Submission] = queue.Queue()
         for submission in submissions:
             work.put(submission)
         tally = Tally()
         killed: list[int] = []
-        with server(environ, port, args.workers, Path(folder) / "gunicorn.log") as process:
+        with server(environ, port, args.workers, Path(folder), args.claim_stale) as process:
             clients = [Client(port, email) for email in emails]
-            for client in clients:
-                client.sign_in()
+            with ThreadPoolExecutor(len(clients)) as pool:
+                list(pool.map(Client.sign_in, clients))  # argon2 takes a while: all at once
             threads = [threading.Thread(target=client_loop, args=(client, work, tally)) for client in clients]
             threads.append(
                 threading.Thread(
                     target=killer, args=(process.pid, args.workers, args.kills, len(submissions), tally, killed)
                 )
             )
+            filing_started = time.monotonic()
             for thread in threads:
                 thread.start()
             for thread in threads:
                 thread.join()
+            filing_seconds = time.monotonic() - filing_started
         incidents, keys, attachments, integrity = read_back(url)
         findings = check(tally.acknowledgements, incidents, keys, attachments, {s.key: s for s in submissions})
         findings.integrity = integrity
@@ -654,7 +702,9 @@ def main(argv: list[str] | None = None) -> int:
         "surprises": len(tally.surprises),
         "integrity_check": findings.integrity,
         "audit_verify": "ok" if audit.returncode == 0 else "FAILED",
+        "filing_seconds": round(filing_seconds, 1),
         "seconds": round(time.monotonic() - started, 1),
+        "claim_stale": args.claim_stale if args.claim_stale is not None else "app default",
     }
     width = max(len(name) for name in numbers)
     for name, value in numbers.items():
