@@ -2,7 +2,7 @@
 against the production server (gunicorn sync workers), then a count from the database.
 
 Run: .venv/bin/python bench/incident_durability.py [--database-url URL] [--workers 2] [--clients 8]
-     [--submissions 300] [--kills 3] [--duplicates 0.2] [--seed S] [--report FILE.json]
+     [--submissions 300] [--kills 3] [--duplicates 0.2] [--seed S] [--claim-stale SECONDS] [--report FILE.json]
 
 Without --database-url it uses a new SQLite file in a temporary folder. A PostgreSQL URL names a database the
 script may create a schema in: it runs in a new schema (search_path) and drops it afterwards, so it never
@@ -50,6 +50,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import create_engine, make_url, text
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app.config import ENVIRONMENT  # noqa: E402
+
 AGENCY = "Durability Bench Police"
 PASSWORD = "bench river lantern shift 42"  # noqa: S105  (a throwaway database's accounts)
 REQUEST_TIMEOUT = 10.0  # seconds; gunicorn's worker timeout is 30
@@ -57,6 +61,7 @@ RETRY_BUDGET = 120.0  # seconds a client keeps retrying one submission before it
 REFERENCE = re.compile(r"INC-\d{4}-\d{6}")
 HTML_REFERENCE = re.compile(r'data-incident-reference="(INC-\d{4}-\d{6})"')
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+KEY_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 MARKER = re.compile(r"\[bench ([A-Za-z0-9_-]{16,64})\]")
 TYPES = ("traffic", "dui", "accident", "criminal", "parking", "suspected_fraud", "other")
 PLACES = (
@@ -134,7 +139,7 @@ def tiny_png(text_: str) -> bytes:
 def make_submissions(count: int, duplicates: float, rng: random.Random) -> list[Submission]:
     made = []
     for number in range(count):
-        key = secrets.token_urlsafe(24)  # 32 characters of [A-Za-z0-9_-]: a client may make its own key
+        key = "".join(rng.choices(KEY_ALPHABET, k=32))  # a client may make its own key
         kind = rng.choice(TYPES)
         state, zone = rng.choice(PLACES)
         occurred = datetime.now(ZoneInfo(zone)) - timedelta(minutes=rng.randint(5, 600))
@@ -642,7 +647,8 @@ def main(argv: list[str] | None = None) -> int:
     with fresh_database(args.database_url) as url, tempfile.TemporaryDirectory(prefix="envoy-durability-") as folder:
         port = free_port()
         environ = {
-            **{name: value for name, value in os.environ.items() if not name.startswith(("ENVOY_", "DATABASE_"))},
+            # The app's own settings only: a DATABASE_URL or MFA_REQUIRED_ROLES from the shell would change the run.
+            **{name: value for name, value in os.environ.items() if name not in ENVIRONMENT},
             "DATABASE_URL": url,
             "ENVOY_INSECURE_COOKIES": "1",
             "SECRET_KEY": secrets.token_hex(32),
@@ -672,6 +678,7 @@ def main(argv: list[str] | None = None) -> int:
             for thread in threads:
                 thread.join()
             filing_seconds = time.monotonic() - filing_started
+        server_log = (Path(folder) / "gunicorn.log").read_text()
         incidents, keys, attachments, integrity = read_back(url)
         findings = check(tally.acknowledgements, incidents, keys, attachments, {s.key: s for s in submissions})
         findings.integrity = integrity
@@ -723,6 +730,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{title}: {item}")
     if audit.returncode != 0:
         print(audit.stdout + audit.stderr)
+    if findings.failed or tally.surprises or tally.gave_up:
+        print("gunicorn's log, last lines:\n" + server_log[-3000:])
     if args.report:
         args.report.write_text(json.dumps(numbers, indent=2))
     failed = (
