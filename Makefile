@@ -31,6 +31,7 @@ run: $(VENV)/.runtime
 	$(FLASK) registry seed-demo --if-empty
 	$(FLASK) keys rotate --if-none
 	$(FLASK) users demo
+	$(FLASK) incidents seed-demo --if-empty
 	@echo "Envoy is serving on $(SCHEME)://$(HOST):$(PORT)  (Ctrl-C stops it); card QR codes open $(BASE_URL)/v/..."
 	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) $(TLS_ARGS) --access-logfile - --access-logformat '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms' wsgi:app
 

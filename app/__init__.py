@@ -116,12 +116,19 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(lookup_bp)
     app.register_blueprint(incidents_bp)
 
+    from app.review.views import bp as review_bp
+
+    app.register_blueprint(review_bp)
+
 
 def register_template_globals(app: Flask) -> None:
     """The verdict's wording, for every template: lookup results, the card check, the admin card pages, offline."""
+    from app.cards.wording import OUTCOMES
     from app.lookup.wording import TEMPLATE_GLOBALS
 
     app.jinja_env.globals.update(TEMPLATE_GLOBALS)
+    # How a card scan's outcome reads, for the incident snapshots that keep one.
+    app.jinja_env.globals["SCAN_OUTCOMES"] = OUTCOMES
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -147,3 +154,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(audit_cli)
     app.cli.add_command(keys_cli)
     app.cli.add_command(cards_cli)
+
+    from app.incidents.commands import incidents_cli
+
+    app.cli.add_command(incidents_cli)

@@ -5,6 +5,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from app import offices
+
 DEV_SECRET_KEY = "dev-only-secret-key-not-for-production"  # noqa: S105  (check_production refuses it)
 # The session cookie under ENVOY_INSECURE_COOKIES: browsers refuse a __Host- cookie that is not Secure.
 INSECURE_COOKIE_NAME = "envoy_session"
@@ -39,6 +41,8 @@ DEFAULTS: dict[str, Any] = {
     "INSECURE_COOKIES": False,
     "MFA_REQUIRED_ROLES": ("reviewer", "admin"),
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the server-side session
+    # States moved between OFM offices ("NJ=new_york,PA=headquarters"); app/offices.py has the default table.
+    "OFM_OFFICE_BY_STATE": "",
 }
 
 # Environment variables read on top of the defaults, with the config key each one sets.
@@ -55,6 +59,7 @@ ENVIRONMENT = {
     "TRUSTED_PROXIES": "TRUSTED_PROXIES",
     "MFA_REQUIRED_ROLES": "MFA_REQUIRED_ROLES",
     "ENVOY_INSECURE_COOKIES": "INSECURE_COOKIES",
+    "OFM_OFFICE_BY_STATE": "OFM_OFFICE_BY_STATE",
 }
 
 
@@ -73,6 +78,11 @@ def load(overrides: Mapping[str, Any] | None, environ: Mapping[str, str] = os.en
     if isinstance(config["INSECURE_COOKIES"], str):
         config["INSECURE_COOKIES"] = _flag("ENVOY_INSECURE_COOKIES", config["INSECURE_COOKIES"])
     config.update(overrides or {})
+    if isinstance(config["OFM_OFFICE_BY_STATE"], str):
+        try:
+            config["OFM_OFFICE_BY_STATE"] = offices.parse_overrides(config["OFM_OFFICE_BY_STATE"])
+        except offices.OfficeTableError as error:
+            raise ConfigError(str(error)) from None
     if config["INSECURE_COOKIES"]:
         # Browsers drop a Secure cookie set over http anywhere but localhost; only the cookie's attributes change.
         config["SESSION_COOKIE_NAME"] = INSECURE_COOKIE_NAME

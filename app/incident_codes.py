@@ -17,13 +17,19 @@ class IncidentType(StrEnum):
 
 
 TYPE_LABELS = {
-    IncidentType.TRAFFIC: "Traffic violation",
-    IncidentType.DUI: "Driving under the influence",
+    IncidentType.TRAFFIC: "Traffic",
+    IncidentType.DUI: "DUI",
     IncidentType.ACCIDENT: "Accident",
-    IncidentType.CRIMINAL: "Criminal offence",
+    IncidentType.CRIMINAL: "Criminal",
     IncidentType.PARKING: "Parking",
-    IncidentType.SUSPECTED_FRAUD: "Suspected fraud (false plate, card or claim)",
+    IncidentType.SUSPECTED_FRAUD: "Suspected fraud",
     IncidentType.OTHER: "Other",
+}
+# A few words under the label where the label alone could be misread.
+TYPE_HINTS = {
+    IncidentType.TRAFFIC: "moving violation",
+    IncidentType.DUI: "impaired driving",
+    IncidentType.SUSPECTED_FRAUD: "false plate, card or claim",
 }
 
 
@@ -42,8 +48,8 @@ class ActionTaken(StrEnum):
 
 ACTION_LABELS = {
     ActionTaken.RELEASED: "Released",
-    ActionTaken.DRIVEN_HOME: "Driven home (or by someone else)",
-    ActionTaken.TOWED_TO_CLEAR_DANGER: "Towed, only to clear danger",
+    ActionTaken.DRIVEN_HOME: "Driven home",
+    ActionTaken.TOWED_TO_CLEAR_DANGER: "Towed to clear danger",
     ActionTaken.CITATION_ISSUED: "Citation issued",
     ActionTaken.ARRESTED: "Arrested",
     ActionTaken.DETAINED: "Detained",

@@ -23,6 +23,7 @@ WHO = (ANONYMOUS, *ROLES)
 EVERYONE = frozenset(WHO)
 SIGNED_IN = frozenset(ROLES)
 ADMIN = frozenset({"admin"})
+OFFICER = frozenset({"officer"})
 
 # A name that must never reach someone who may not see the registry.
 SEEDED_NAME = "Zebulon Quartermaine"
@@ -65,6 +66,12 @@ MATRIX: dict[str, Row] = {
     "audit.index": Row(ADMIN),
     # Lookups: officer page and dispatcher console
     "lookup.officer": Row(SIGNED_IN),
+    # Incidents: officers file and see their own (reviewers and admins work them on /review)
+    "incidents.new": Row(OFFICER),
+    "incidents.create": Row(OFFICER),
+    "incidents.index": Row(OFFICER),
+    "incidents.show": Row(OFFICER, {"reference": "INC-2026-000001"}),
+    "incidents.attachment": Row(OFFICER, {"reference": "INC-2026-000001", "position": 1}),
     "lookup.officer_post": Row(SIGNED_IN),
     "lookup.officer_result": Row(SIGNED_IN, {"rid": "unknown"}),
     "lookup.dispatch": Row(SIGNED_IN),
@@ -84,6 +91,8 @@ MATRIX: dict[str, Row] = {
     "cards.admin_reprint": Row(ADMIN, {"card_number": "X404"}),
     "cards.admin_lost": Row(ADMIN, {"card_number": "X404"}),
     "cards.admin_revoke": Row(ADMIN, {"card_number": "X404"}),
+    # Review desk: the overview
+    "review.overview": Row(frozenset({"reviewer", "admin"})),
 }
 
 

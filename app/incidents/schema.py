@@ -35,13 +35,15 @@ class IncidentInput(BaseModel):
     state: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
     narrative: Annotated[str, Field(min_length=10, max_length=NARRATIVE_MAX)]
     actions_taken: Annotated[list[ActionTaken], Field(min_length=1, max_length=len(ActionTaken))]
-    citation_number: Number | None = None
+    # Checks that read an earlier field run even when the field is left out (validate_default), so the officer
+    # sees every problem at once; fields are validated in this order.
+    citation_number: Number | None = Field(None, validate_default=True)
     report_number: Number | None = None
     ds_called: bool = False
-    ds_confirmed_by: Annotated[str, Field(max_length=120)] | None = None
-    ds_confirmed_at: AwareDatetime | None = None
-    impairment_signs: Annotated[str, Field(max_length=TEXT_MAX)] | None = None
-    sobriety_tests: Annotated[str, Field(max_length=TEXT_MAX)] | None = None
+    ds_confirmed_by: Annotated[str, Field(max_length=120)] | None = Field(None, validate_default=True)
+    ds_confirmed_at: AwareDatetime | None = Field(None, validate_default=True)
+    impairment_signs: Annotated[str, Field(max_length=TEXT_MAX)] | None = Field(None, validate_default=True)
+    sobriety_tests: Annotated[str, Field(max_length=TEXT_MAX)] | None = Field(None, validate_default=True)
 
     @model_validator(mode="before")
     @classmethod
@@ -82,20 +84,40 @@ class IncidentInput(BaseModel):
             raise ValueError("is more than a year ago")
         return moment.astimezone(UTC)
 
+    @field_validator("citation_number")
+    @classmethod
+    def _citation_number(cls, number: str | None, info: ValidationInfo) -> str | None:
+        if not number and ActionTaken.CITATION_ISSUED in info.data.get("actions_taken", []):
+            raise ValueError("give the citation number (a citation was issued)")
+        return number
+
+    @field_validator("ds_confirmed_by")
+    @classmethod
+    def _confirmed_by(cls, name: str | None, info: ValidationInfo) -> str | None:
+        if name and not info.data.get("ds_called"):
+            raise ValueError("DS confirmed status, so DS was called: tick 'I called DS'")
+        return name
+
+    @field_validator("impairment_signs", "sobriety_tests")
+    @classmethod
+    def _dui_details(cls, text: str | None, info: ValidationInfo) -> str | None:
+        if not text and info.data.get("type") is IncidentType.DUI:
+            raise ValueError(DUI_MISSING[str(info.field_name)])
+        return text
+
     @model_validator(mode="after")
-    def _consistent(self) -> Self:
-        if ActionTaken.CITATION_ISSUED in self.actions_taken and not self.citation_number:
-            raise ValueError("citation_number: give the citation number (a citation was issued)")
-        if (self.ds_confirmed_by or self.ds_confirmed_at) and not self.ds_called:
-            raise ValueError("ds_confirmed_by: DS confirmed status, so DS was called: tick 'DS called'")
+    def _confirmed_after_the_incident(self) -> Self:
         if self.ds_confirmed_at and self.ds_confirmed_at < self.occurred_at - timedelta(hours=12):
             raise ValueError("ds_confirmed_at: is long before the incident")
-        if self.type is IncidentType.DUI:
-            if not self.impairment_signs:
-                raise ValueError("impairment_signs: a DUI report lists the objective signs of impairment")
-            if not self.sobriety_tests:
-                raise ValueError("sobriety_tests: give the field-sobriety results, or that they were declined")
+        if self.ds_confirmed_at and not self.ds_called:
+            raise ValueError("ds_confirmed_at: DS confirmed status, so DS was called: tick 'I called DS'")
         return self
+
+
+DUI_MISSING = {
+    "impairment_signs": "a DUI report lists the objective signs of impairment",
+    "sobriety_tests": "give the field-sobriety results, or that they were declined",
+}
 
 
 def _now(info: ValidationInfo) -> datetime:
@@ -142,6 +164,8 @@ def problems(error: Any) -> dict[str, str]:
             field, message = message.split(": ", 1)
         elif item["type"] in _WORDS:
             message = _WORDS[item["type"]]
+        elif item["type"] == "string_type" and item.get("input") is None:
+            message = "is required"
         elif item["type"].startswith(("datetime", "string_type")):
             message = "give a date and time" if item["type"].startswith("datetime") else "must be text"
         found.setdefault(field or "form", message)

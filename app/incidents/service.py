@@ -15,7 +15,6 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from typing import Any
 
 from flask import current_app
@@ -34,7 +33,7 @@ from app.incidents.attachments import MAX_FILES, Upload
 from app.incidents.schema import IncidentInput, problems
 from app.models import IdempotencyKey, Incident, IncidentAttachment, IncidentCounter, IncidentEvent, User
 from app.models.accounts import Role
-from app.offices import Office, office_for, parse_overrides
+from app.offices import office_for
 from app.registry import results
 
 KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -254,7 +253,7 @@ def _store(
         filed_at=now,
         filed_by_id=user.id,
         agency_id=user.agency_id,
-        office=office_for(incident_input.state, _office_overrides(current_app.config.get("OFM_OFFICE_BY_STATE", ""))),
+        office=office_for(incident_input.state, current_app.config["OFM_OFFICE_BY_STATE"]),
         incident_type=values.pop("type"),
         actions_taken=[str(a) for a in values.pop("actions_taken")],
         **values,
@@ -316,11 +315,6 @@ def _next_reference(year: int) -> str:
         .returning(IncidentCounter.last)
     ).scalar_one()
     return f"INC-{year:04d}-{number:06d}"
-
-
-@cache
-def _office_overrides(text: str) -> dict[str, Office]:
-    return parse_overrides(text)
 
 
 def incident_for(reference: str, viewer: User) -> Incident:

@@ -13,7 +13,7 @@ from app.audit import service as audit
 from app.audit.actor import current_actor
 from app.downloads import attachment_response
 from app.extensions import db
-from app.incident_codes import ACTION_LABELS, STATUS_LABELS, TYPE_LABELS, ActionTaken, IncidentType
+from app.incident_codes import ACTION_LABELS, STATUS_LABELS, TYPE_HINTS, TYPE_LABELS, ActionTaken, IncidentType
 from app.incidents import service
 from app.incidents.attachments import MAX_BYTES, MAX_FILES, AttachmentError, check_all
 from app.incidents.form import MAX_REQUEST_BYTES, Draft, local_now, uploaded, zone_named
@@ -28,6 +28,7 @@ bp = Blueprint("incidents", __name__)
 FILER_ROLES = ("officer",)
 FORM_CONTEXT = {
     "TYPE_LABELS": TYPE_LABELS,
+    "TYPE_HINTS": TYPE_HINTS,
     "ACTION_LABELS": ACTION_LABELS,
     "STATES": STATES,
     "MAX_FILES": MAX_FILES,
@@ -62,6 +63,14 @@ def new() -> Response:
 @accepts_body(MAX_REQUEST_BYTES)
 def create() -> Response:
     """File it. A refusal or a conflict shows the form again with everything typed and the same key."""
+    try:
+        return _create()
+    finally:
+        for _, storage in request.files.items(multi=True):  # large uploads are spooled to temporary files
+            storage.close()
+
+
+def _create() -> Response:
     draft = Draft.from_form(request.form)
     source = service.source_for(current_user.id, draft.get("lookup"))
     if source is None:

@@ -1,0 +1,1 @@
+"""The OFM review desk: the queue, incident pages and their actions, the overview."""
