@@ -66,3 +66,13 @@ browser-deps:
 
 clean:
 	rm -rf $(VENV) instance
+
+.PHONY: durability
+## make durability: officers file incidents while gunicorn workers are SIGKILLed; no acknowledged incident lost or doubled
+# On a temporary SQLite file, then on PostgreSQL when BENCH_DATABASE_URL is set (in a schema of its own, dropped after).
+durability: $(VENV)/.runtime
+	@echo "== durability on SQLite =="
+	$(BIN)/python bench/incident_durability.py
+	@if [ -n "$$BENCH_DATABASE_URL" ]; then echo "== durability on PostgreSQL =="; \
+	  $(BIN)/python bench/incident_durability.py --database-url "$$BENCH_DATABASE_URL"; \
+	else echo "BENCH_DATABASE_URL is not set: skipped the PostgreSQL run"; fi
