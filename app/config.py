@@ -43,6 +43,9 @@ DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the server-side session
     # States moved between OFM offices ("NJ=new_york,PA=headquarters"); app/offices.py has the default table.
     "OFM_OFFICE_BY_STATE": "",
+    # A filing's idempotency claim with no incident this long after it was made belongs to a submission that died
+    # (gunicorn.conf.py stops a worker after 30 s): a retry may then take the key over (app.incidents.service).
+    "INCIDENT_CLAIM_STALE_SECONDS": 45,
 }
 
 # Environment variables read on top of the defaults, with the config key each one sets.
@@ -60,6 +63,7 @@ ENVIRONMENT = {
     "MFA_REQUIRED_ROLES": "MFA_REQUIRED_ROLES",
     "ENVOY_INSECURE_COOKIES": "INSECURE_COOKIES",
     "OFM_OFFICE_BY_STATE": "OFM_OFFICE_BY_STATE",
+    "INCIDENT_CLAIM_STALE_SECONDS": "INCIDENT_CLAIM_STALE_SECONDS",
 }
 
 
@@ -78,6 +82,7 @@ def load(overrides: Mapping[str, Any] | None, environ: Mapping[str, str] = os.en
     if isinstance(config["INSECURE_COOKIES"], str):
         config["INSECURE_COOKIES"] = _flag("ENVOY_INSECURE_COOKIES", config["INSECURE_COOKIES"])
     config.update(overrides or {})
+    config["INCIDENT_CLAIM_STALE_SECONDS"] = float(config["INCIDENT_CLAIM_STALE_SECONDS"])
     if isinstance(config["OFM_OFFICE_BY_STATE"], str):
         try:
             config["OFM_OFFICE_BY_STATE"] = offices.parse_overrides(config["OFM_OFFICE_BY_STATE"])

@@ -447,34 +447,19 @@ def fresh_database(url: str | None) -> Iterator[str]:
         engine.dispose()
 
 
-STALE_CLAIMS_CONFIG = """
-from pathlib import Path
-exec(compile(Path("{production}").read_text(), "{production}", "exec"))
-
-
-def post_worker_init(worker):
-    from datetime import timedelta
-    from app.incidents import service
-    if not isinstance(service.CLAIM_STALE, timedelta):
-        raise RuntimeError("app.incidents.service.CLAIM_STALE is gone: bench/incident_durability.py --claim-stale")
-    service.CLAIM_STALE = timedelta(seconds={seconds})
-"""
-
-
 @contextmanager
 def server(
     environ: dict[str, str], port: int, workers: int, folder: Path, claim_stale: float | None
 ) -> Iterator[subprocess.Popen[bytes]]:
     """The production server configuration (the Makefile's run target): gunicorn, sync workers, gunicorn.conf.py.
 
-    With claim_stale, each worker's service.CLAIM_STALE is that many seconds instead (gunicorn.conf.py's
-    settings plus one hook): the takeover of a dead submission's claim then happens within the test's time.
+    With claim_stale, INCIDENT_CLAIM_STALE_SECONDS is that many seconds instead of the app's default: the
+    takeover of a dead submission's claim then happens within the test's time.
     """
     log = folder / "gunicorn.log"
     config = ROOT / "gunicorn.conf.py"
     if claim_stale is not None:
-        config = folder / "gunicorn.conf.py"
-        config.write_text(STALE_CLAIMS_CONFIG.format(production=ROOT / "gunicorn.conf.py", seconds=claim_stale))
+        environ = {**environ, "INCIDENT_CLAIM_STALE_SECONDS": str(claim_stale)}
     process = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "gunicorn", "--config", str(config), "--workers", str(workers)]
         + ["--bind", f"127.0.0.1:{port}", "--error-logfile", str(log), "wsgi:app"],
@@ -635,7 +620,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--claim-stale",
         type=float,
-        help="seconds before a dead submission's key may be taken over (default: the app's CLAIM_STALE, 60 s); "
+        help="seconds before a dead submission's key may be taken over (default: INCIDENT_CLAIM_STALE_SECONDS); "
         "a worker killed between claim and store makes that key answer 409 until then",
     )
     parser.add_argument("--report", type=Path, help="also write the numbers here as JSON")

@@ -6,7 +6,7 @@ Filing is idempotent per user and key (security-bar "Data durability"; the IETF 
 2. store the incident, its attachments, its first history event and its audit event, and mark the key with
    the incident, in one transaction that takes SQLite's write lock up front (`database.take_write_lock`).
 If step 2 fails the claim is released; if the worker dies in between, the claim goes stale after
-`CLAIM_STALE` and a retry takes it over. Nothing is acknowledged before step 2 commits.
+INCIDENT_CLAIM_STALE_SECONDS (configuration) and a retry takes it over. Nothing is acknowledged before step 2 commits.
 """
 
 import hashlib
@@ -38,8 +38,6 @@ from app.registry import results
 
 KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
 REFERENCE = re.compile(r"INC-(\d{4})-(\d{6})")
-# A claim with no incident this long after it was made belongs to a submission that died: a retry may take it.
-CLAIM_STALE = timedelta(seconds=60)
 # How far back an officer can file from a lookup or scan of theirs (the result link's life, lookup.services).
 SOURCE_WINDOW = timedelta(hours=12)
 SOURCE_ACTIONS = ("lookup.plate", "lookup.card", "card.verify")
@@ -179,7 +177,9 @@ def file_incident(
             take_write_lock()
             incident = _store(incident_input, source, uploads, user, actor, now)
             claim = db.session.scalars(
-                select(IdempotencyKey).where(IdempotencyKey.user_id == user.id, IdempotencyKey.key == key)
+                select(IdempotencyKey)
+                .where(IdempotencyKey.user_id == user.id, IdempotencyKey.key == key)
+                .with_for_update()  # a retry taking a stale claim over waits, then finds it taken (PostgreSQL)
             ).one()
             if claim.claimed_at != claimed_at or claim.incident_id is not None:
                 raise StillFiling("another submission with this key took it over; try again in a moment")
@@ -223,7 +223,7 @@ def _claim(user_id: int, key: str, digest: str, now: datetime) -> tuple[datetime
             )
         if claim.incident_id is not None:
             return claim.claimed_at, db.session.get(Incident, claim.incident_id)
-        if now - claim.claimed_at < CLAIM_STALE:
+        if now - claim.claimed_at < timedelta(seconds=current_app.config["INCIDENT_CLAIM_STALE_SECONDS"]):
             raise StillFiling("this incident is still being filed; try again in a moment")
         claim.claimed_at = now  # the submission that made the claim died before storing anything
         return now, None

@@ -148,7 +148,7 @@ class IdempotencyKey(Model):
     Unique per user: the same key again finds this row. `request_hash` tells a retry (same content) from a
     different request under the same key (422); `incident_id` is set in the transaction that stores the
     incident, so a claim without it is a submission still in flight (409) or one that died (taken over after
-    `service.CLAIM_STALE`).
+    INCIDENT_CLAIM_STALE_SECONDS).
     """
 
     __tablename__ = "idempotency_keys"
