@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.audit import service as audit
 from app.audit.actor import Actor
-from app.database import transaction
+from app.database import take_write_lock, transaction
 from app.errors import DomainError
 from app.extensions import db
 from app.incident_codes import REOPEN, STATUS_LABELS, EventKind, Status, may_move
@@ -157,6 +157,7 @@ def bulk_assign(
     one ASSIGNED event per incident that changes, one audit event with the filter and the count, one commit.
     Returns how many incidents were assigned (those already with that reviewer are left as they are)."""
     with transaction():
+        take_write_lock()  # SQLite: read the set under the write lock, as FOR UPDATE does on PostgreSQL
         assignee = _assignable(assignee_id)
         query = queue.matching(filters, viewer_id).with_for_update()
         if references:
@@ -205,6 +206,7 @@ def _act(
     """Run one action on the incident at `version`: lock, check the version, change, append, audit, commit."""
     try:
         with transaction():
+            take_write_lock()  # SQLite: the version is read under the write lock, as FOR UPDATE does on PostgreSQL
             incident = db.session.scalars(
                 select(Incident).where(Incident.reference == reference).with_for_update()
             ).one_or_none()
