@@ -20,6 +20,7 @@ from typing import Any
 from flask import current_app
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
 
 from app.audit import service as audit
 from app.audit.actor import Actor
@@ -337,3 +338,31 @@ def own_incidents(user: User, limit: int = 100) -> list[Incident]:
             select(Incident).where(Incident.filed_by_id == user.id).order_by(Incident.filed_at.desc()).limit(limit)
         )
     )
+
+
+@dataclass(frozen=True)
+class Download:
+    filename: str
+    media_type: str
+    content: bytes
+
+
+def attachment(incident: Incident, position: int, *, actor: Actor) -> Download:
+    """One attachment of an incident the caller may see (`incident_for`), and its `incident.attachment` audit event
+    (committed): the filer's download on /incidents and a reviewer's on /review alike."""
+    found = db.session.scalars(
+        select(IncidentAttachment)
+        .where(IncidentAttachment.incident_id == incident.id, IncidentAttachment.position == position)
+        .options(undefer(IncidentAttachment.content))
+    ).one_or_none()
+    if found is None:
+        raise IncidentNotFound(f"incident {incident.reference} has no attachment {position}")
+    with transaction():
+        audit.record(
+            "incident.attachment",
+            "ok",
+            actor=actor,
+            record_ids=[f"incident:{incident.reference}", f"attachment:{found.sha256[:16]}"],
+            detail={"position": position, "media_type": found.media_type, "size": found.size, "sha256": found.sha256},
+        )
+    return Download(found.filename, found.media_type, found.content)

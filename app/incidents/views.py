@@ -12,12 +12,10 @@ from flask_login import current_user
 from app.audit import service as audit
 from app.audit.actor import current_actor
 from app.downloads import attachment_response
-from app.extensions import db
 from app.incident_codes import ACTION_LABELS, STATUS_LABELS, TYPE_HINTS, TYPE_LABELS, ActionTaken, IncidentType
 from app.incidents import service
 from app.incidents.attachments import MAX_BYTES, MAX_FILES, AttachmentError, check_all
 from app.incidents.form import MAX_REQUEST_BYTES, Draft, local_now, uploaded, zone_named
-from app.models import IncidentAttachment
 from app.offices import OFFICE_NAMES, STATES
 from app.permissions import roles_required
 from app.rendering import render, wants_fragment
@@ -139,17 +137,8 @@ def show(reference: str) -> Response:
 def attachment(reference: str, position: int) -> Response:
     """One attachment of the officer's own incident, as a download (never shown inline), audited."""
     incident = service.incident_for(reference, current_user)
-    item = db.session.scalar(
-        db.select(IncidentAttachment).where(
-            IncidentAttachment.incident_id == incident.id, IncidentAttachment.position == position
-        )
-    )
-    if item is None:
-        raise service.IncidentNotFound(f"incident {incident.reference} has no attachment {position}")
-    audit.record_now(
-        "incident.attachment", "ok", record_ids=[f"incident:{incident.reference}"], detail={"sha256": item.sha256}
-    )
-    return attachment_response(item.content, item.media_type, item.filename)
+    download = service.attachment(incident, position, actor=current_actor())
+    return attachment_response(download.content, download.media_type, download.filename)
 
 
 def _form(

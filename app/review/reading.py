@@ -7,14 +7,14 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload, undefer
+from sqlalchemy.orm import selectinload
 
 from app.audit import service as audit
 from app.audit.actor import Actor
 from app.extensions import db
 from app.immunity import DrivingStatus
 from app.incidents import snapshot as snapshots
-from app.models import AuditEvent, DrivingPoints, Incident, IncidentAttachment, Person, User
+from app.models import AuditEvent, DrivingPoints, Incident, Person, User
 from app.registry import driving
 from app.registry.freshness import data_as_of
 from app.registry.results import LookupResult, card_by_number, find_card, find_plate, iso, person_result
@@ -109,32 +109,3 @@ def live_verdict(snapshot: dict[str, Any], today: date) -> dict[str, Any] | None
         data_as_of=data_as_of(),
     )
     return snapshots.of_lookup(result, now)
-
-
-@dataclass(frozen=True)
-class Download:
-    filename: str
-    media_type: str
-    content: bytes
-
-
-def attachment(reference: str, position: int, *, actor: Actor) -> Download:
-    """One attachment with its content, and an `incident.attachment` audit event for the download (committed)."""
-    found = db.session.scalars(
-        select(IncidentAttachment)
-        .join(Incident)
-        .where(Incident.reference == reference, IncidentAttachment.position == position)
-        .options(undefer(IncidentAttachment.content))
-    ).one_or_none()
-    if found is None:
-        raise IncidentNotFound()
-    audit.record(
-        "incident.attachment",
-        "ok",
-        actor=actor,
-        record_ids=[f"incident:{reference}", f"attachment:{found.sha256[:16]}"],
-        detail={"position": position, "media_type": found.media_type, "size": found.size, "sha256": found.sha256},
-    )
-    download = Download(found.filename, found.media_type, found.content)
-    db.session.commit()
-    return download
