@@ -168,3 +168,41 @@ def test_demo_and_totp_are_refused_in_production(production_app: Flask) -> None:
     totp = runner.invoke(args=["users", "totp", user.email])
     assert totp.exit_code == 1 and "refused" in totp.output
     assert _count(production_app, User) == 1
+
+
+def test_agency_sets_where_an_agency_works_and_the_incident_form_starts_there(
+    app: Flask, runner: FlaskCliRunner
+) -> None:
+    with app.app_context():
+        officer = make_user("officer", agency="Chicago Police")
+        email = officer.email
+    result = runner.invoke(
+        args=["users", "agency", "chicago police", "--state", "il", "--time-zone", "America/Chicago"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Chicago Police: state IL, time zone America/Chicago" in result.output
+    assert [e.record_ids for e in audit_events(app, "admin.agency_update")]
+    client = app.test_client()
+    sign_in(client, email)
+    form = client.get("/incidents/new").get_data(as_text=True)
+    assert 'name="state" type="text" value="IL"' in form
+    assert 'name="time_zone" value="America/Chicago"' in form
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--state", "ZZ"], "'ZZ' is not a US state"),
+        (["--time-zone", "Mars/Olympus"], "'Mars/Olympus' is not a time zone"),
+    ],
+)
+def test_agency_refuses_an_unknown_state_or_zone_and_changes_nothing(
+    app: Flask, runner: FlaskCliRunner, options: list[str], message: str
+) -> None:
+    with app.app_context():
+        make_user("officer", agency="Chicago Police")
+    result = runner.invoke(args=["users", "agency", "Chicago Police", *options])
+    assert result.exit_code != 0 and message in result.output
+    with app.app_context():
+        agency = db.session.scalars(select(Agency).where(Agency.name == "Chicago Police")).one()
+        assert agency.state is None and agency.time_zone is None

@@ -5,6 +5,7 @@ Each function commits once, with its audit event; bad input raises AccountError 
 
 import re
 from collections.abc import Sequence
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -20,7 +21,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.models.accounts import Agency, User
 from app.models.base import utcnow
-from app.offices import OFFICE_NAMES, Office
+from app.offices import OFFICE_NAMES, STATES, Office
 
 EMAIL_PATTERN = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 AGENCY_MAX = 200
@@ -88,6 +89,35 @@ def _agency(name: str) -> Agency:
     if agency is None:
         agency = Agency(name=name)
         db.session.add(agency)
+    return agency
+
+
+def set_agency_location(name: str, state: str | None, time_zone: str | None, *, actor: Actor) -> Agency:
+    """Where an agency works: its officers' incident form starts on this state and this clock (SPEC §5).
+
+    Only what is given changes; an unknown agency, state or time zone is refused and nothing changes.
+    """
+    with transaction():
+        agency = db.session.scalars(select(Agency).where(func.lower(Agency.name) == name.strip().lower())).first()
+        if agency is None:
+            raise AccountError(f"No agency is named {name!r}.")
+        if state is not None:
+            if state.upper() not in STATES:
+                raise AccountError(f"{state!r} is not a US state or territory code (e.g. NY, DC, PR).")
+            agency.state = state.upper()
+        if time_zone is not None:
+            try:
+                ZoneInfo(time_zone)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise AccountError(f"{time_zone!r} is not a time zone name (e.g. America/New_York).") from None
+            agency.time_zone = time_zone
+        audit.record(
+            "admin.agency_update",
+            "ok",
+            actor=actor,
+            record_ids=[f"agency:{agency.id}"],
+            detail={"agency": agency.name, "state": agency.state, "time_zone": agency.time_zone},
+        )
     return agency
 
 

@@ -57,6 +57,19 @@ def _read_password() -> str:
     return line.rstrip("\r\n")
 
 
+@users_cli.command("agency")
+@click.argument("name")
+@click.option("--state", help="Two-letter state code: the incident form's default state for its officers.")
+@click.option("--time-zone", "time_zone", help="IANA time zone, e.g. America/Chicago: the form's clock.")
+def agency_command(name: str, state: str | None, time_zone: str | None) -> None:
+    """Set where an agency works (its officers' incident form starts on this state and clock)."""
+    try:
+        agency = accounts.set_agency_location(name, state, time_zone, actor=Actor.cli())
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{agency.name}: state {agency.state or '-'}, time zone {agency.time_zone or '-'}")
+
+
 @users_cli.command("create")
 @click.argument("email")
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
