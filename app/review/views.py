@@ -4,7 +4,7 @@ the overview (/review/overview)."""
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -13,10 +13,12 @@ from app.downloads import attachment_response
 from app.incident_codes import ACTION_LABELS, STATUS_LABELS, TRANSITIONS, TYPE_LABELS
 from app.incidents import service as incidents
 from app.models import User
-from app.offices import OFFICE_NAMES, STATES
+from app.models.base import utcnow
+from app.offices import OFFICE_NAMES, STATES, Office
 from app.permissions import roles_required
 from app.rendering import render
-from app.review import export, queue, reading, services
+from app.review import charts, export, queue, reading, services
+from app.review import overview as overview_service
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
@@ -208,3 +210,38 @@ def _date(raw: str | None) -> date | None:
         return date.fromisoformat((raw or "").strip())
     except ValueError:
         return None
+
+
+# The overview: counts and charts over the incidents (issue 10, item 7).
+ALL_OFFICES = "all"
+
+
+def _overview_office(chosen: str | None) -> Office | None:
+    """The office the overview counts: the URL's `office` (`all` for every office), else the reviewer's home
+    office; headquarters and admins see all (issue 10, item 5)."""
+    if chosen == ALL_OFFICES:
+        return None
+    if chosen:
+        try:
+            office = Office(chosen)
+        except ValueError:
+            abort(400)
+        return None if office is Office.HEADQUARTERS else office
+    home = current_user.office
+    return None if current_user.role == "admin" or home in (None, Office.HEADQUARTERS) else home
+
+
+@bp.get("/overview")
+@roles_required(*DESK)
+def overview() -> Response:
+    office = _overview_office(request.args.get("office"))
+    data = overview_service.overview(office, utcnow().date())
+    return render(
+        "review/overview.html",
+        "review/_overview.html",
+        overview=data,
+        office_names=OFFICE_NAMES,
+        type_labels=TYPE_LABELS,
+        level_labels=overview_service.LEVEL_LABELS,
+        charts=charts.overview_charts(data),
+    )
