@@ -43,6 +43,9 @@ DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the server-side session
     # States moved between OFM offices ("NJ=new_york,PA=headquarters"); app/offices.py has the default table.
     "OFM_OFFICE_BY_STATE": "",
+    # API bearer tokens: how long a new one lives unless --days says otherwise, and the longest allowed.
+    "API_TOKEN_DAYS_DEFAULT": 90,
+    "API_TOKEN_DAYS_MAX": 365,
 }
 
 # Environment variables read on top of the defaults, with the config key each one sets.
@@ -60,6 +63,8 @@ ENVIRONMENT = {
     "MFA_REQUIRED_ROLES": "MFA_REQUIRED_ROLES",
     "ENVOY_INSECURE_COOKIES": "INSECURE_COOKIES",
     "OFM_OFFICE_BY_STATE": "OFM_OFFICE_BY_STATE",
+    "API_TOKEN_DAYS_DEFAULT": "API_TOKEN_DAYS_DEFAULT",
+    "API_TOKEN_DAYS_MAX": "API_TOKEN_DAYS_MAX",
 }
 
 
@@ -83,6 +88,10 @@ def load(overrides: Mapping[str, Any] | None, environ: Mapping[str, str] = os.en
             config["OFM_OFFICE_BY_STATE"] = offices.parse_overrides(config["OFM_OFFICE_BY_STATE"])
         except offices.OfficeTableError as error:
             raise ConfigError(str(error)) from None
+    for key in ("API_TOKEN_DAYS_DEFAULT", "API_TOKEN_DAYS_MAX"):
+        config[key] = _days(key, config[key])
+    if config["API_TOKEN_DAYS_DEFAULT"] > config["API_TOKEN_DAYS_MAX"]:
+        raise ConfigError("API_TOKEN_DAYS_DEFAULT cannot be longer than API_TOKEN_DAYS_MAX")
     if config["INSECURE_COOKIES"]:
         # Browsers drop a Secure cookie set over http anywhere but localhost; only the cookie's attributes change.
         config["SESSION_COOKIE_NAME"] = INSECURE_COOKIE_NAME
@@ -92,6 +101,16 @@ def load(overrides: Mapping[str, Any] | None, environ: Mapping[str, str] = os.en
         # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
         config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return config
+
+
+def _days(variable: str, value: object) -> int:
+    try:
+        days = int(str(value))
+    except ValueError:
+        raise ConfigError(f"{variable} must be a whole number of days, not {value!r}") from None
+    if days < 1:
+        raise ConfigError(f"{variable} must be at least 1 day")
+    return days
 
 
 def _flag(variable: str, value: str) -> bool:
