@@ -76,7 +76,9 @@ class IdempotencyHeaders(BaseModel):
 
     model_config = ConfigDict(populate_by_name=True)
 
-    idempotency_key: Annotated[str, Field(alias="Idempotency-Key", pattern=IDEMPOTENCY_KEY_PATTERN)]
+    idempotency_key: Annotated[
+        str, Field(alias="Idempotency-Key", min_length=16, max_length=64, pattern=IDEMPOTENCY_KEY_PATTERN)
+    ]
 
 
 # --- Lookup answers (app.registry.results.*.to_dict) ---------------------------------------------------------
