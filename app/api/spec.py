@@ -73,6 +73,16 @@ def refuse_bad_input(req: Any, resp: Any, error: Exception | None, instance: Any
     raise BadInput("the request does not fit the API document")
 
 
+class AnswerOutsideDocument(RuntimeError):
+    """An answer the code built does not fit the document: a bug, answered as our JSON 500."""
+
+
+def refuse_bad_answer(req: Any, resp: Any, error: Exception | None, instance: Any, model_adapter: Any) -> None:
+    """spectree's `after` hook: never send an answer that breaks the document, nor spectree's list of why."""
+    if error is not None:
+        raise AnswerOutsideDocument(f"{req.method} {req.path}: the answer does not fit the document: {error}")
+
+
 def responses(**codes: Any) -> Responses:
     """An operation's answers: its own and the common errors."""
     return Responses(**COMMON_ERRORS, **codes)
@@ -89,6 +99,7 @@ spec = SpecTree(
     naming_strategy=lambda model: model.__name__,
     nested_naming_strategy=lambda _parent, child: child,
     before=refuse_bad_input,
+    after=refuse_bad_answer,
     validation_error_status=400,
     validation_error_model=schemas.ApiError,
     annotations=False,

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from app.audit import service as audit
 from app.audit.actor import Actor
@@ -162,7 +163,11 @@ def authenticate(secret: str, now: datetime | None = None) -> Presented:
     now = now or utcnow()
     if not TOKEN.fullmatch(secret):
         return Presented(None, None, "malformed")
-    row = db.session.scalars(select(ApiToken).where(ApiToken.token_hash == hash_secret(secret))).one_or_none()
+    row = db.session.scalars(
+        select(ApiToken)
+        .where(ApiToken.token_hash == hash_secret(secret))
+        .options(joinedload(ApiToken.user).joinedload(User.agency))  # the audit actor names the agency
+    ).one_or_none()
     if row is None:
         return Presented(None, None, "unknown")
     user = row.user

@@ -9,12 +9,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from app.api import answers
 from app.api import services as api_services
 from app.cards import keyring, tokens
 from app.extensions import db
 from app.incidents import service
 from app.models import AuditEvent, Card, Incident, User
 from app.registry.seed import DEMO_CASES, seed_demo
+from tests.conftest import sign_in
 from tests.factories import make_api_token, make_user
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -305,6 +307,16 @@ def test_an_unexpected_failure_is_a_json_500(
     assert "boom" not in response.get_data(as_text=True)
 
 
+def test_an_answer_outside_the_document_is_a_json_500_not_spectrees_list(
+    app: Flask, client: FlaskClient, bearer: Bearer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(answers, "lookup", lambda result: {"surprise": True})
+    app.testing = False
+    response = client.get("/api/v1/plates/DWJ1204", headers=bearer("dispatcher"))
+    assert response.status_code == 500 and response.json["error"] == "internal_server_error"
+    assert "surprise" not in response.get_data(as_text=True)
+
+
 def test_no_token_is_401_with_www_authenticate_bearer(client: FlaskClient) -> None:
     response = client.get("/api/v1/plates/DWJ1204")
     assert response.status_code == 401 and response.json["error"] == "unauthorized"
@@ -351,3 +363,17 @@ def test_calls_over_the_lookup_limit_get_429_with_retry_after(app_with: Callable
     limited = client.get("/api/v1/cards/ZZ000001", headers=headers)  # the same bucket as every lookup
     assert limited.status_code == 429 and limited.json["error"] == "rate_limited"
     assert 1 <= int(limited.headers["Retry-After"]) <= 60
+
+
+def test_the_api_and_the_web_lookup_share_one_limit_per_user(app_with: Callable[..., Flask]) -> None:
+    app = app_with(RATELIMIT_ENABLED=True, LOOKUP_RATE_PER_USER="3/minute")
+    with app.app_context():
+        seed_demo(persons=20, seed=1)
+        user = make_user("dispatcher")
+        secret = make_api_token(user)
+    browser = app.test_client()
+    assert sign_in(browser, user.email).status_code == 302
+    assert [browser.post("/dispatch", data={"q": "DWJ1204"}).status_code for _ in range(2)] == [303, 303]
+    machine = app.test_client()
+    headers = {"Authorization": f"Bearer {secret}"}
+    assert [machine.get("/api/v1/plates/DWJ1204", headers=headers).status_code for _ in range(2)] == [200, 429]
