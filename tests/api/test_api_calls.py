@@ -377,3 +377,17 @@ def test_the_api_and_the_web_lookup_share_one_limit_per_user(app_with: Callable[
     machine = app.test_client()
     headers = {"Authorization": f"Bearer {secret}"}
     assert [machine.get("/api/v1/plates/DWJ1204", headers=headers).status_code for _ in range(2)] == [200, 429]
+
+
+def test_the_api_needs_no_csrf_token_where_every_form_does(app_with: Callable[..., Flask]) -> None:
+    app = app_with(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        user = make_user("officer")
+        secret = make_api_token(user)
+    client = app.test_client()
+    response = client.post(
+        "/api/v1/verify", json={"token": "not-a-token"}, headers={"Authorization": f"Bearer {secret}"}
+    )
+    assert response.status_code == 200 and response.json["result"] == "not_envoy"
+    assert "Set-Cookie" not in response.headers
+    assert client.post("/dispatch", data={"q": "DWJ1204"}).status_code == 400  # a form still needs its token
