@@ -109,13 +109,18 @@ def list_tokens(email: str | None = None) -> list[ApiToken]:
     return list(db.session.scalars(query))
 
 
+def get_token(token_id: int) -> ApiToken:
+    row = db.session.get(ApiToken, token_id)
+    if row is None:
+        raise TokenNotFound(f"no API token {token_id}")
+    return row
+
+
 def revoke_token(token_id: int, *, actor: Actor, now: datetime | None = None) -> ApiToken:
     """Revoke a token now (it fails on its next call); revoking it again changes nothing. Commits once."""
     now = now or utcnow()
     with transaction():
-        row = db.session.get(ApiToken, token_id)
-        if row is None:
-            raise TokenNotFound(f"no API token {token_id}")
+        row = get_token(token_id)
         if row.revoked_at is None:
             row.revoked_at = now
             audit.record(

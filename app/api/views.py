@@ -5,6 +5,8 @@ request against the document before the view runs and the answer against it afte
 `{error, message}`: this blueprint's mapper for domain errors, app.errors for everything else under /api/.
 """
 
+import re
+
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
@@ -27,6 +29,7 @@ INCIDENT_READERS = LOOKUP_ROLES
 VERIFY_MAX_BYTES = 16 * 1024
 # The longest incident: an 8,000-character narrative and two 4,000-character DUI fields, 4 bytes a character.
 INCIDENT_MAX_BYTES = 128 * 1024
+IDEMPOTENCY_KEY = re.compile(schemas.IDEMPOTENCY_KEY_PATTERN)
 JSON_BODY = {"HTTP_413": (schemas.ApiError, "The body is too large"), "HTTP_415": (schemas.ApiError, "Not JSON")}
 
 
@@ -41,7 +44,7 @@ def _json_body() -> None:
         request.get_json()
     except BadRequest:
         raise BadInput("The body is not valid JSON.") from None
-    if request.endpoint == "api.file_incident" and not services.incidents.KEY.fullmatch(
+    if request.endpoint == "api.file_incident" and not IDEMPOTENCY_KEY.fullmatch(
         request.headers.get("Idempotency-Key", "")
     ):
         raise IdempotencyKeyMissing("Send an Idempotency-Key header: 16 to 64 letters, digits, '-' or '_'.")

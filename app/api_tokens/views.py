@@ -11,6 +11,7 @@ from app.api import tokens
 from app.audit.actor import current_actor
 from app.auth import accounts
 from app.auth.access import recent_sign_in_required
+from app.models import ApiToken
 from app.permissions import roles_required
 
 bp = Blueprint("api_tokens", __name__, url_prefix="/admin")
@@ -46,9 +47,7 @@ def create() -> ResponseReturnValue:
 @recent_sign_in_required
 def revoke(token_id: int) -> ResponseReturnValue:
     if request.form.get("confirmed") != "yes":
-        row = next((t for t in tokens.list_tokens() if t.id == token_id), None)
-        if row is None:
-            raise tokens.TokenNotFound(f"no API token {token_id}")
+        row = tokens.get_token(token_id)
         return render_template(
             "api_tokens/confirm_revoke.html", row=row, question=revoke_question(row), detail=REVOKE_CONSEQUENCE
         )
@@ -57,8 +56,8 @@ def revoke(token_id: int) -> ResponseReturnValue:
     return redirect(url_for("api_tokens.index"), 303)
 
 
-def revoke_question(row: object) -> str:
-    return f"Revoke token {getattr(row, 'prefix', '')}… ({getattr(row, 'name', '')})?"
+def revoke_question(row: ApiToken) -> str:
+    return f"Revoke token {row.prefix}… ({row.name})?"
 
 
 def _page(**context: object) -> str:

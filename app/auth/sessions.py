@@ -81,7 +81,7 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         self.session_id = session_id
         self.last_seen_at = last_seen_at
         self.had_cookie = had_cookie
-        self.inert = inert  # static files: never read or written
+        self.inert = inert  # static files and the JSON API: never read or written
         self.modified = False
         self.accessed = False
         self.rotate = False
