@@ -25,6 +25,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     register_request_size(app)
     register_extensions(app)
     register_auth(app)
+    register_api_auth(app)
     register_access_control(app)
     register_logging(app)
     register_blueprints(app)
@@ -85,6 +86,13 @@ def register_auth(app: Flask) -> None:
     register(app)
 
 
+def register_api_auth(app: Flask) -> None:
+    """The JSON API authenticates by bearer token only (no session, no CSRF token)."""
+    from app.api.bearer import register
+
+    register(app)
+
+
 def register_access_control(app: Flask) -> None:
     """Deny by default: before every request, the endpoint must be marked public or name the user's role."""
     from app.auth.access import enforce
@@ -100,6 +108,8 @@ def register_logging(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from app.api.views import bp as api_bp
+    from app.api_tokens.views import bp as api_tokens_bp
     from app.audit.views import bp as audit_bp
     from app.auth.views import bp as auth_bp
     from app.cards.views import bp as cards_bp
@@ -117,6 +127,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(lookup_bp)
     app.register_blueprint(incidents_bp)
     app.register_blueprint(review_bp)
+    csrf.exempt(api_bp)  # bearer tokens, never cookies: nothing for a forged cross-site request to ride on
+    app.register_blueprint(api_bp)
+    app.register_blueprint(api_tokens_bp)
 
 
 def register_template_globals(app: Flask) -> None:
@@ -142,6 +155,7 @@ def register_security_headers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from app.api.commands import api_tokens_cli
     from app.audit.commands import audit_cli
     from app.auth.commands import users_cli
     from app.cards.commands import cards_cli, keys_cli
@@ -156,3 +170,4 @@ def register_commands(app: Flask) -> None:
     from app.incidents.commands import incidents_cli
 
     app.cli.add_command(incidents_cli)
+    app.cli.add_command(api_tokens_cli)

@@ -46,6 +46,9 @@ DEFAULTS: dict[str, Any] = {
     # A filing's idempotency claim with no incident this long after it was made belongs to a submission that died
     # (gunicorn.conf.py stops a worker after 30 s): a retry may then take the key over (app.incidents.service).
     "INCIDENT_CLAIM_STALE_SECONDS": 45,
+    # API bearer tokens: how long a new one lives unless --days says otherwise, and the longest allowed.
+    "API_TOKEN_DAYS_DEFAULT": 90,
+    "API_TOKEN_DAYS_MAX": 365,
 }
 
 # Environment variables read on top of the defaults, with the config key each one sets.
@@ -64,6 +67,8 @@ ENVIRONMENT = {
     "ENVOY_INSECURE_COOKIES": "INSECURE_COOKIES",
     "OFM_OFFICE_BY_STATE": "OFM_OFFICE_BY_STATE",
     "INCIDENT_CLAIM_STALE_SECONDS": "INCIDENT_CLAIM_STALE_SECONDS",
+    "API_TOKEN_DAYS_DEFAULT": "API_TOKEN_DAYS_DEFAULT",
+    "API_TOKEN_DAYS_MAX": "API_TOKEN_DAYS_MAX",
 }
 
 
@@ -88,6 +93,10 @@ def load(overrides: Mapping[str, Any] | None, environ: Mapping[str, str] = os.en
             config["OFM_OFFICE_BY_STATE"] = offices.parse_overrides(config["OFM_OFFICE_BY_STATE"])
         except offices.OfficeTableError as error:
             raise ConfigError(str(error)) from None
+    for key in ("API_TOKEN_DAYS_DEFAULT", "API_TOKEN_DAYS_MAX"):
+        config[key] = _days(key, config[key])
+    if config["API_TOKEN_DAYS_DEFAULT"] > config["API_TOKEN_DAYS_MAX"]:
+        raise ConfigError("API_TOKEN_DAYS_DEFAULT cannot be longer than API_TOKEN_DAYS_MAX")
     if config["INSECURE_COOKIES"]:
         # Browsers drop a Secure cookie set over http anywhere but localhost; only the cookie's attributes change.
         config["SESSION_COOKIE_NAME"] = INSECURE_COOKIE_NAME
@@ -97,6 +106,16 @@ def load(overrides: Mapping[str, Any] | None, environ: Mapping[str, str] = os.en
         # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
         config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return config
+
+
+def _days(variable: str, value: object) -> int:
+    try:
+        days = int(str(value))
+    except ValueError:
+        raise ConfigError(f"{variable} must be a whole number of days, not {value!r}") from None
+    if days < 1:
+        raise ConfigError(f"{variable} must be at least 1 day")
+    return days
 
 
 def _flag(variable: str, value: str) -> bool:

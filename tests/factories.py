@@ -13,6 +13,8 @@ import pyotp
 from flask import current_app
 from sqlalchemy import select
 
+from app.api import tokens as api_tokens
+from app.audit.actor import Actor
 from app.auth.passwords import hash_password
 from app.auth.roles import Role, mfa_required
 from app.extensions import db
@@ -436,3 +438,6 @@ def make_incident(
         )
     db.session.flush()
     return incident
+def make_api_token(user: User, *, days: int | None = None, name: str = "Test CAD") -> str:
+    """A bearer token for this committed user (in an app context); returns the secret, as a client sends it."""
+    return api_tokens.create_token(user.email, name=name, days=days, actor=Actor.cli()).secret

@@ -18,7 +18,7 @@ from app.models import User
 from app.permissions import public, roles_required
 from tests.auth_support import audit_events, login_form, reload_user
 from tests.conftest import csrf_from, sign_in
-from tests.factories import DEFAULT_PASSWORD, make_user
+from tests.factories import DEFAULT_PASSWORD, make_api_token, make_user
 
 START = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 
@@ -320,8 +320,8 @@ def test_a_wrong_role_is_refused_and_the_refusal_is_audited(probe_app: Callable[
     client = app.test_client()
     with app.app_context():
         officer = make_user("officer")
-    sign_in(client, officer.email)
-    response = client.get("/api/v1/_probe")
+        secret = make_api_token(officer)  # the API takes bearer tokens only, never the session
+    response = client.get("/api/v1/_probe", headers={"Authorization": f"Bearer {secret}"})
     assert response.status_code == 403
     assert response.json is not None and response.json["error"] == "forbidden"
     denied = audit_events(app, "auth.denied")

@@ -8,6 +8,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
+from app.api import tokens as api_tokens
+from app.audit.actor import Actor
 from app.extensions import db, limiter
 from app.models import AuditEvent
 from app.permissions import public, roles_required
@@ -51,6 +53,14 @@ def _signed_in(app: Flask, email: str, ip: str = OFFICE) -> FlaskClient:
     response = sign_in(client, email)
     assert response.status_code == 302, response.status_code
     return client
+
+
+def _bearer(app: Flask, email: str) -> dict[str, str]:
+    """The Authorization header of a new API token of this user (the API takes no session)."""
+    with app.app_context():
+        return {
+            "Authorization": f"Bearer {api_tokens.create_token(email, name=None, days=1, actor=Actor.cli()).secret}"
+        }
 
 
 LimitedApp = Callable[..., Flask]
@@ -100,16 +110,18 @@ def test_users_sharing_one_address_are_stopped_by_the_per_ip_limit(limited: Limi
 
 
 def test_one_allowance_covers_every_lookup_view(limited: LimitedApp) -> None:
-    alice = _signed_in(limited(LOOKUP_RATE_PER_USER="2/minute", LOOKUP_RATE_PER_IP="100/minute"), ALICE)
+    app = limited(LOOKUP_RATE_PER_USER="2/minute", LOOKUP_RATE_PER_IP="100/minute")
+    alice = _signed_in(app, ALICE)
     assert _lookup(alice).status_code == 200
-    assert alice.get("/api/_probe/lookup").status_code == 200
+    assert alice.get("/api/_probe/lookup", headers=_bearer(app, ALICE)).status_code == 200
     assert _lookup(alice).status_code == 429
 
 
 def test_an_api_client_over_the_limit_gets_json_with_retry_after(limited: LimitedApp) -> None:
-    alice = _signed_in(limited(LOOKUP_RATE_PER_USER="1/minute", LOOKUP_RATE_PER_IP="100/minute"), ALICE)
-    alice.get("/api/_probe/lookup")
-    response = alice.get("/api/_probe/lookup")
+    app = limited(LOOKUP_RATE_PER_USER="1/minute", LOOKUP_RATE_PER_IP="100/minute")
+    client, token = app.test_client(), _bearer(app, ALICE)
+    client.get("/api/_probe/lookup", headers=token)
+    response = client.get("/api/_probe/lookup", headers=token)
     assert response.status_code == 429
     assert response.json is not None and response.json["error"] == "rate_limited"
     assert "Try again in" in response.json["message"]

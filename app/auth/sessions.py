@@ -38,6 +38,8 @@ AUTHENTICATED_KEYS = frozenset({"_user_id", "_pending_user_id"})
 # last_seen_at is written at most this often when nothing else changed: idle timeouts are in minutes.
 TOUCH_INTERVAL = timedelta(seconds=60)
 STORE_LOCK_TIMEOUT = "5s"
+# Requests here never read or set a session cookie.
+API_PREFIX = "/api/"
 
 _serializer = TaggedJSONSerializer()
 
@@ -79,7 +81,7 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         self.session_id = session_id
         self.last_seen_at = last_seen_at
         self.had_cookie = had_cookie
-        self.inert = inert  # static files: never read or written
+        self.inert = inert  # static files and the JSON API: never read or written
         self.modified = False
         self.accessed = False
         self.rotate = False
@@ -146,7 +148,8 @@ class ServerSessionInterface(SessionInterface):
         )
 
     def open_session(self, app: Flask, request: Request) -> ServerSession:
-        if request.path.startswith((app.static_url_path or "/static") + "/"):
+        if request.path.startswith(((app.static_url_path or "/static") + "/", API_PREFIX)):
+            # Static files need no session; the JSON API authenticates by bearer token only (app.api.bearer).
             return ServerSession(inert=True)
         cookie = request.cookies.get(self.get_cookie_name(app))
         if not cookie:

@@ -1,5 +1,6 @@
 """Verify a scanned card: the token's signature and expiry, then the live registry, which always wins (SPEC §4)."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -99,18 +100,23 @@ class CardCheck:
         return "stop"
 
 
-def verify_card_token(raw: str, now: datetime, rid: str | None = None) -> CardCheck:
+def verify_card_token(
+    raw: str, now: datetime, rid: str | None = None, via: Mapping[str, object] | None = None
+) -> CardCheck:
     """Check what a scanner read (a bare token or our BASE_URL/v/<token> URL), audit it and return the result.
 
     Order: extract, signature and claims (app.cards.tokens), then the registry by card number: unknown →
     not_in_registry; revoked or lost → revoked; printed before the card's min_valid_iat → superseded; then
     the person's own status, which makes the verdict `unverified`. Every scan is audited as `card.verify`
     with the card number when known, never the token; `rid` names the result on the page, for filing an
-    incident from it (app.incidents.service.source_for). Commits once.
+    incident from it (app.incidents.service.source_for); `via` joins the detail (the JSON API and its token).
+    Commits once.
     """
     check, record_ids, detail = _check(raw, now)
     if rid:
         detail = {**detail, "rid": rid}
+    if via:
+        detail = {**detail, **via}
     audit.record(
         "card.verify",
         check.outcome,

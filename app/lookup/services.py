@@ -4,6 +4,7 @@ The finding itself is app.registry.results; the policy is here: automatic kind d
 finds a card number typed as a plate (and the other way round), and the audit event.
 """
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, timedelta
 from typing import Literal
@@ -49,18 +50,23 @@ def normalise(raw: str, kind: Kind | Literal["auto"]) -> tuple[Kind, str]:
 
 
 def lookup(
-    raw: str, kind: Kind | Literal["auto"] = "auto", today: date | None = None, rid: str | None = None
+    raw: str,
+    kind: Kind | Literal["auto"] = "auto",
+    today: date | None = None,
+    rid: str | None = None,
+    via: Mapping[str, object] | None = None,
 ) -> LookupResult:
     """Look up a plate or card number, audit the lookup and return what the registry says.
 
     Invalid input is audited too (outcome `invalid`) and raised as LookupInputError. `rid` names the result
     on the lookup pages (/lookup/r/<rid>); the audit event keeps it so `earlier_lookup` can name it later.
+    `via` goes into the event's detail: the JSON API names itself and its token there.
     """
     today = today or date.today()
     try:
         kind, query = normalise(raw, kind)
     except LookupInputError:
-        audit.record(f"lookup.{kind if kind != 'auto' else 'query'}", "invalid")
+        audit.record(f"lookup.{kind if kind != 'auto' else 'query'}", "invalid", detail=dict(via) if via else None)
         db.session.commit()
         raise
     result = _find(kind, query, today)
@@ -74,7 +80,12 @@ def lookup(
         "hit" if result.found else "miss",
         query=result.query,
         record_ids=_record_ids(result),
-        detail={**({"typed_as": kind} if result.typed_as else {}), **({"rid": rid} if rid else {})} or None,
+        detail={
+            **({"typed_as": kind} if result.typed_as else {}),
+            **({"rid": rid} if rid else {}),
+            **(via or {}),
+        }
+        or None,
     )
     db.session.commit()
     return result

@@ -1,6 +1,7 @@
 """The database models; import them from here."""
 
 from app.models.accounts import Agency, User, UserSession
+from app.models.api_tokens import ApiToken
 from app.models.audit import AuditEvent
 from app.models.driving import DrivingPoints
 from app.models.incidents import IdempotencyKey, Incident, IncidentAttachment, IncidentCounter, IncidentEvent
@@ -9,6 +10,7 @@ from app.models.registry import Card, Mission, Person, RegistryLoad, Vehicle
 
 __all__ = [
     "Agency",
+    "ApiToken",
     "AuditEvent",
     "Card",
     "DrivingPoints",

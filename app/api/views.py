@@ -1,0 +1,192 @@
+"""The JSON API for dispatch and records systems (issue 11; SPEC §7): bearer tokens, lookups, scans, incidents.
+
+Each view reads its input, calls app.api.services and returns the answer; spectree (app.api.spec) checks the
+request against the document before the view runs and the answer against it after. Every refusal is JSON
+`{error, message}`: this blueprint's mapper for domain errors, app.errors for everything else under /api/.
+"""
+
+import re
+
+from flask import Blueprint, Response, jsonify, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+
+from app.api import answers, schemas, services
+from app.api.spec import BadInput, IdempotencyKeyMissing, document, responses, spec
+from app.errors import DomainError
+from app.extensions import db
+from app.permissions import public, roles_required
+from app.ratelimits import lookup_limits
+from app.request_size import accepts_body
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+LOOKUP_ROLES = ("officer", "dispatcher", "reviewer", "admin")
+FILER_ROLES = ("officer",)
+# Whoever asks about an incident they may not see gets 404, as for one that does not exist (an id guess learns
+# nothing): so every role may ask, and app.incidents.service.incident_for decides.
+INCIDENT_READERS = LOOKUP_ROLES
+VERIFY_MAX_BYTES = 16 * 1024
+# The longest incident: an 8,000-character narrative and two 4,000-character DUI fields, 4 bytes a character.
+INCIDENT_MAX_BYTES = 128 * 1024
+IDEMPOTENCY_KEY = re.compile(schemas.IDEMPOTENCY_KEY_PATTERN)
+JSON_BODY = {"HTTP_413": (schemas.ApiError, "The body is too large"), "HTTP_415": (schemas.ApiError, "Not JSON")}
+
+
+@bp.before_request
+def _json_body() -> None:
+    """A POST carries a JSON object: 415 for another content type, 400 for JSON that does not parse."""
+    if request.method != "POST":
+        return
+    if request.mimetype != "application/json":
+        raise UnsupportedMediaType("Send the body as application/json.")
+    try:
+        request.get_json()
+    except BadRequest:
+        raise BadInput("The body is not valid JSON.") from None
+    if request.endpoint == "api.file_incident" and not IDEMPOTENCY_KEY.fullmatch(
+        request.headers.get("Idempotency-Key", "")
+    ):
+        raise IdempotencyKeyMissing("Send an Idempotency-Key header: 16 to 64 letters, digits, '-' or '_'.")
+
+
+@bp.errorhandler(DomainError)
+def _refused(error: DomainError) -> tuple[dict[str, object], int]:
+    db.session.rollback()
+    body: dict[str, object] = {"error": error.code or "error", "message": error.message}
+    if fields := getattr(error, "fields", None):
+        body["fields"] = fields
+    if reference := getattr(error, "reference", None):
+        body["reference"] = reference
+    return body, error.status
+
+
+@bp.get("/v1/plates/<plate>")
+@roles_required(*LOOKUP_ROLES)
+@lookup_limits
+@spec.validate(
+    resp=responses(
+        HTTP_200=schemas.LookupAnswer,
+        HTTP_400=(schemas.ApiError, "Not a plate (invalid_query)"),
+        HTTP_404=(schemas.LookupMiss, "No record: the plate's hint and near matches"),
+    ),
+    tags=["lookup"],
+)
+def plate(plate: str) -> tuple[dict[str, object], int]:
+    """Look up a plate
+
+    The verdict screen's answer for a plate, from the same code as the web page (and audited the same way,
+    as `lookup.plate`). A card number sent as a plate is still found, with `typed_as: "plate"`.
+    """
+    return _lookup(plate, "plate")
+
+
+@bp.get("/v1/cards/<card_number>")
+@roles_required(*LOOKUP_ROLES)
+@lookup_limits
+@spec.validate(
+    resp=responses(
+        HTTP_200=schemas.LookupAnswer,
+        HTTP_400=(schemas.ApiError, "Not a card number (invalid_query)"),
+        HTTP_404=(schemas.LookupMiss, "No record"),
+    ),
+    tags=["lookup"],
+)
+def card(card_number: str) -> tuple[dict[str, object], int]:
+    """Look up a card number
+
+    The verdict screen's answer for the holder of a card (its number as printed, spaces and hyphens allowed).
+    """
+    return _lookup(card_number, "card")
+
+
+@bp.post("/v1/verify")
+@roles_required(*LOOKUP_ROLES)
+@accepts_body(VERIFY_MAX_BYTES)
+@lookup_limits
+@spec.validate(
+    json=schemas.VerifyRequest,
+    resp=responses(
+        HTTP_200=schemas.VerifyAnswer,
+        HTTP_400=(schemas.ApiError, "Malformed JSON or a body that does not fit"),
+        **JSON_BODY,
+    ),
+    tags=["lookup"],
+)
+def verify() -> tuple[dict[str, object], int]:
+    """Verify a scanned card
+
+    `token` is what the card's QR code holds (its address, or the bare token). The answer is `verified` or why
+    not, each check, and the card's person as a lookup shows them when the registry knows the card.
+    """
+    body = schemas.VerifyRequest.model_validate(request.get_json())
+    return answers.verify(services.verify(body.token)), 200
+
+
+@bp.post("/v1/incidents")
+@roles_required(*FILER_ROLES)
+@accepts_body(INCIDENT_MAX_BYTES)
+@spec.validate(
+    json=schemas.IncidentRequest,
+    headers=schemas.IdempotencyHeaders,
+    resp=responses(
+        HTTP_201=(schemas.IncidentAnswer, "Filed; Location is its address"),
+        HTTP_200=(schemas.IncidentAnswer, "Filed before with this key and these details: the same incident"),
+        HTTP_400=(schemas.ApiError, "No or a malformed Idempotency-Key, or malformed JSON"),
+        HTTP_409=(schemas.ApiError, "A request with this key is still being filed: retry in a moment"),
+        HTTP_422=(schemas.IncidentRefused, "Invalid fields, or this key already filed other details"),
+        **JSON_BODY,
+    ),
+    validation_error_status=422,
+    tags=["incidents"],
+)
+def file_incident() -> tuple[dict[str, object], int, dict[str, str]]:
+    """File an incident
+
+    Officers only. The incident's fields as on the web form, and the plate or card number looked up (the
+    incident keeps the live verdict for it as its snapshot). Send one `Idempotency-Key` per incident and the
+    same key on every retry: a retry of a filed incident answers 200 with the same reference, never a second
+    incident. Attachments are filed on the web form only.
+    """
+    filed = services.file_incident(request.get_json(), request.headers["Idempotency-Key"], current_user)
+    reference = filed.incident.reference
+    location = url_for("api.incident", reference=reference)
+    return answers.incident(filed.incident), 200 if filed.replayed else 201, {"Location": location}
+
+
+@bp.get("/v1/incidents/<reference>")
+@roles_required(*INCIDENT_READERS)
+@spec.validate(
+    resp=responses(
+        HTTP_200=schemas.IncidentAnswer,
+        HTTP_404=(schemas.ApiError, "No such incident, or not one this token's user may see"),
+    ),
+    tags=["incidents"],
+)
+def incident(reference: str) -> tuple[dict[str, object], int]:
+    """Read an incident
+
+    Its filer, reviewers and admins; anyone else gets 404, as for a reference that does not exist.
+    """
+    return answers.incident(services.incident(reference, current_user)), 200
+
+
+@bp.get("/openapi.json")
+@public
+def openapi() -> Response:
+    """The OpenAPI 3.1 document (no token needed: it describes the interface, never data)."""
+    return jsonify(document())
+
+
+@bp.get("/docs")
+@public
+def docs() -> str:
+    """The reference for integrators, rendered from the same document."""
+    return render_template("api/docs.html", doc=document())
+
+
+def _lookup(raw: str, kind: services.Kind) -> tuple[dict[str, object], int]:
+    result = services.look_up(raw, kind)
+    if not result.found:
+        return answers.miss(result), 404
+    return answers.lookup(result), 200

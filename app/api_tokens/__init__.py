@@ -1,0 +1,1 @@
+"""The admin page for the JSON API's bearer tokens."""
