@@ -438,6 +438,8 @@ def make_incident(
         )
     db.session.flush()
     return incident
+
+
 def make_api_token(user: User, *, days: int | None = None, name: str = "Test CAD") -> str:
     """A bearer token for this committed user (in an app context); returns the secret, as a client sends it."""
     return api_tokens.create_token(user.email, name=name, days=days, actor=Actor.cli()).secret
