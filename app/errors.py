@@ -22,6 +22,18 @@ PLAIN = {
     404: ("Not found", "There is nothing at this address. Check the link, or start again from the menu."),
     405: ("Not allowed", "This address does not accept that kind of request."),
 }
+# The same refusals for a machine calling the JSON API: no pages, menus or administrators to ask.
+PLAIN_API = {
+    403: ("Not for your account", "This token's role may not make this call."),
+    404: ("Not found", "Nothing here: check the path and the identifier (GET /api/openapi.json lists the calls)."),
+    405: ("Not allowed", "This path does not accept that method (GET /api/openapi.json lists the calls)."),
+}
+
+
+def _plain(status: int) -> tuple[str, str] | None:
+    return (PLAIN_API if is_api_request() else PLAIN).get(status)
+
+
 # When Envoy cannot answer, the officer still needs one: these pages put the DS Command Center call first.
 CALL_FIRST = frozenset({429, 500})
 # Flask-WTF's reason when a form's token has no partner in the session: the session cookie did not come back.
@@ -116,7 +128,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError) -> tuple[object, int]:
         name = HTTP_STATUS_CODES.get(error.status, "Error")
-        title, message = PLAIN.get(error.status, (name, error.message))
+        title, message = _plain(error.status) or (name, error.message)
         return render_error(error.status, title, message, code=error.code or name.lower().replace(" ", "_"))
 
     @app.errorhandler(HTTPException)
@@ -126,7 +138,7 @@ def register(app: Flask) -> None:
             body, status = render_error(429, "Rate limited", rate_limited_message(seconds))
             return body, status, {"Retry-After": str(seconds)}  # type: ignore[return-value]
         code = error.code or 500
-        title, message = PLAIN.get(code, (error.name, error.description or ""))
+        title, message = _plain(code) or (error.name, error.description or "")
         return render_error(code, title, message, code=error.name.lower().replace(" ", "_"))
 
     @app.errorhandler(Exception)

@@ -53,7 +53,7 @@ def file_incident(body: Mapping[str, Any], key: str, user: User) -> incidents.Fi
     now = datetime.now(UTC)
     data = {name: value for name, value in body.items() if name not in schemas.SUBJECT_FIELDS}
     source = _subject(body.get("plate"), body.get("card_number"), now)
-    return incidents.file_incident(data, source, [], key, user, current_actor(), now)
+    return incidents.file_incident(data, source, [], key, user, current_actor(), now, via=via_api())
 
 
 def _subject(plate: object, card_number: object, now: datetime) -> incidents.Source:

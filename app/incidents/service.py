@@ -148,11 +148,12 @@ def file_incident(
     user: User,
     actor: Actor,
     now: datetime | None = None,
+    via: Mapping[str, object] | None = None,
 ) -> Filed:
     """File an incident once per (user, key): validate, claim the key, store; see the module docstring.
 
     Raises IncidentInputError (422), IdempotencyKeyError (400), KeyReused (422) or StillFiling (409); each
-    refusal is audited and stores nothing.
+    refusal is audited and stores nothing. `via` goes into the audit events' detail (the JSON API and its token).
     """
     now = now or datetime.now(UTC)
     if not KEY.fullmatch(key or ""):
@@ -162,13 +163,15 @@ def file_incident(
         if len(uploads) > MAX_FILES:
             raise IncidentInputError({"attachments": f"at most {MAX_FILES} attachments"})
     except IncidentInputError as error:
-        audit.record_now("incident.file", "invalid", actor=actor, detail={"fields": sorted(error.fields)})
+        audit.record_now(
+            "incident.file", "invalid", actor=actor, detail={"fields": sorted(error.fields), **(via or {})}
+        )
         raise
     digest = request_hash(incident_input, source, uploads)
     try:
         claimed_at, earlier = _claim(user.id, key, digest, now)
     except (KeyReused, StillFiling) as refusal:
-        audit.record_now("incident.file", refusal.code or "refused", actor=actor)
+        audit.record_now("incident.file", refusal.code or "refused", actor=actor, detail=dict(via) if via else None)
         raise
     if earlier is not None:
         audit.record_now("incident.file", "replayed", actor=actor, record_ids=[f"incident:{earlier.reference}"])
@@ -176,7 +179,7 @@ def file_incident(
     try:
         with transaction():
             take_write_lock()
-            incident = _store(incident_input, source, uploads, user, actor, now)
+            incident = _store(incident_input, source, uploads, user, actor, now, via or {})
             claim = db.session.scalars(
                 select(IdempotencyKey)
                 .where(IdempotencyKey.user_id == user.id, IdempotencyKey.key == key)
@@ -244,7 +247,13 @@ def _release(user_id: int, key: str, claimed_at: datetime) -> None:
 
 
 def _store(
-    incident_input: IncidentInput, source: Source, uploads: Sequence[Upload], user: User, actor: Actor, now: datetime
+    incident_input: IncidentInput,
+    source: Source,
+    uploads: Sequence[Upload],
+    user: User,
+    actor: Actor,
+    now: datetime,
+    via: Mapping[str, object],
 ) -> Incident:
     shown = source.shown(now)
     person_id, mission_name, mission_country = snapshot.subject(shown)
@@ -302,6 +311,7 @@ def _store(
             "office": str(incident.office),
             "attachments": [u.sha256 for u in uploads],
             **({"lookup_event": source.event_id} if source.event_id else {}),
+            **via,
         },
     )
     return incident

@@ -196,6 +196,8 @@ def test_an_officers_token_files_an_incident_and_reads_it(app: Flask, client: Fl
     read = client.get(response.headers["Location"], headers=headers)
     assert read.status_code == 200 and read.json["reference"] == reference and read.json["status"] == "submitted"
     assert [e.outcome for e in events(app, "incident.view")] == ["ok"]
+    [filed] = [e for e in events(app, "incident.file") if e.outcome == "ok"]
+    assert '"via":"api_token:' in filed.detail  # the audit trail says it came by the API, and with which token
 
 
 def test_a_retry_with_the_same_key_and_body_gets_the_same_reference(
@@ -258,6 +260,7 @@ def test_a_dispatchers_token_cannot_file_an_incident(app: Flask, client: FlaskCl
     headers = {**bearer("dispatcher"), "Idempotency-Key": "dispatch-key-0123456789"}
     response = client.post("/api/v1/incidents", json=incident_body(), headers=headers)
     assert response.status_code == 403 and response.json["error"] == "forbidden"
+    assert response.json["message"] == "This token's role may not make this call."  # no talk of pages
     with app.app_context():
         assert db.session.scalar(select(db.func.count()).select_from(Incident)) == 0
 
