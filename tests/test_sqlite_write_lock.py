@@ -5,6 +5,7 @@ With a deferred BEGIN, the read-to-write upgrade skips the busy timeout and fail
 locked" (measured: 232 of 2,400 committed); take_write_lock's BEGIN IMMEDIATE waits for the lock instead.
 """
 
+import os
 import sqlite3
 import subprocess
 import sys
@@ -62,6 +63,9 @@ def folder() -> Iterator[Path]:
         yield Path(path)
 
 
+@pytest.mark.skipif(
+    os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"), reason="SQLite only: runs in the SQLite pass"
+)
 def test_eight_processes_reading_then_writing_lose_no_row(folder: Path) -> None:
     database = folder / "reports.db"
     with sqlite3.connect(database) as connection:
