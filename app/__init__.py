@@ -77,6 +77,9 @@ def register_extensions(app: Flask) -> None:
     from app.database import register_sqlite_pragmas
 
     register_sqlite_pragmas(app)
+    from app.audit import seals
+
+    seals.init_app(app)
 
 
 def register_auth(app: Flask) -> None:

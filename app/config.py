@@ -49,6 +49,16 @@ DEFAULTS: dict[str, Any] = {
     # API bearer tokens: how long a new one lives unless --days says otherwise, and the longest allowed.
     "API_TOKEN_DAYS_DEFAULT": 90,
     "API_TOKEN_DAYS_MAX": 365,
+    # The audit trail's seals (app/audit/seals.py): how often each process seals after a response (0: only
+    # `flask audit seal`), the signing keys' folder, the outside copy of every seal (a file; syslog too if set),
+    # and where archived events go. Empty paths mean the instance folder.
+    "AUDIT_SEAL_INTERVAL_SECONDS": 5,
+    "AUDIT_SEAL_KEY_DIR": "",
+    "AUDIT_SEAL_STORE": "",
+    "AUDIT_SEAL_SYSLOG": "",
+    "AUDIT_ARCHIVE_DIR": "",
+    # CJIS: audit records are kept at least a year; `flask audit archive` refuses anything younger.
+    "AUDIT_RETENTION_DAYS": 365,
 }
 
 # Environment variables read on top of the defaults, with the config key each one sets.
@@ -69,6 +79,12 @@ ENVIRONMENT = {
     "INCIDENT_CLAIM_STALE_SECONDS": "INCIDENT_CLAIM_STALE_SECONDS",
     "API_TOKEN_DAYS_DEFAULT": "API_TOKEN_DAYS_DEFAULT",
     "API_TOKEN_DAYS_MAX": "API_TOKEN_DAYS_MAX",
+    "AUDIT_SEAL_INTERVAL_SECONDS": "AUDIT_SEAL_INTERVAL_SECONDS",
+    "AUDIT_SEAL_KEY_DIR": "AUDIT_SEAL_KEY_DIR",
+    "AUDIT_SEAL_STORE": "AUDIT_SEAL_STORE",
+    "AUDIT_SEAL_SYSLOG": "AUDIT_SEAL_SYSLOG",
+    "AUDIT_ARCHIVE_DIR": "AUDIT_ARCHIVE_DIR",
+    "AUDIT_RETENTION_DAYS": "AUDIT_RETENTION_DAYS",
 }
 
 
@@ -93,8 +109,14 @@ def load(overrides: Mapping[str, Any] | None, environ: Mapping[str, str] = os.en
             config["OFM_OFFICE_BY_STATE"] = offices.parse_overrides(config["OFM_OFFICE_BY_STATE"])
         except offices.OfficeTableError as error:
             raise ConfigError(str(error)) from None
-    for key in ("API_TOKEN_DAYS_DEFAULT", "API_TOKEN_DAYS_MAX"):
+    for key in ("API_TOKEN_DAYS_DEFAULT", "API_TOKEN_DAYS_MAX", "AUDIT_RETENTION_DAYS"):
         config[key] = _days(key, config[key])
+    if config["AUDIT_RETENTION_DAYS"] < 365:
+        raise ConfigError("AUDIT_RETENTION_DAYS must be at least 365: CJIS keeps audit records a year")
+    try:
+        config["AUDIT_SEAL_INTERVAL_SECONDS"] = float(config["AUDIT_SEAL_INTERVAL_SECONDS"])
+    except ValueError:
+        raise ConfigError("AUDIT_SEAL_INTERVAL_SECONDS must be a number of seconds (0: seal by timer only)") from None
     if config["API_TOKEN_DAYS_DEFAULT"] > config["API_TOKEN_DAYS_MAX"]:
         raise ConfigError("API_TOKEN_DAYS_DEFAULT cannot be longer than API_TOKEN_DAYS_MAX")
     if config["INSECURE_COOKIES"]:

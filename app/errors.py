@@ -9,9 +9,12 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
+from app import alerts
+from app.audit.chain import audit_write_failed
 from app.extensions import db, htmx
 from app.immunity.contacts import DS_COMMAND_CENTER
 from app.ratelimits import rate_limited_message, retry_after_seconds
@@ -35,7 +38,9 @@ def _plain(status: int) -> tuple[str, str] | None:
 
 
 # When Envoy cannot answer, the officer still needs one: these pages put the DS Command Center call first.
-CALL_FIRST = frozenset({429, 500})
+CALL_FIRST = frozenset({429, 500, 503})
+# A request whose database work (its audit event above all) failed: try again shortly, or call DS meanwhile.
+DATABASE_RETRY_SECONDS = 30
 # Flask-WTF's reason when a form's token has no partner in the session: the session cookie did not come back.
 CSRF_SESSION_MISSING = "The CSRF session token is missing."
 
@@ -68,7 +73,7 @@ def wants_json() -> bool:
 def render_error(status: int, title: str, message: str, code: str | None = None) -> tuple[object, int]:
     """The error as JSON (`code`, default from the title) or as a page with our wording.
 
-    First it rolls back whatever the failed request left uncommitted, which also frees the audit append lock.
+    First it rolls back whatever the failed request left uncommitted.
     """
     db.session.rollback()
     if wants_json():
@@ -140,6 +145,21 @@ def register(app: Flask) -> None:
         code = error.code or 500
         title, message = _plain(code) or (error.name, error.description or "")
         return render_error(code, title, message, code=error.name.lower().replace(" ", "_"))
+
+    @app.errorhandler(SQLAlchemyError)
+    def _database_error(error: SQLAlchemyError) -> tuple[object, int, dict[str, str]]:
+        """Nothing is shown without its audit event: a failed write gives no answer, a 503 and the DS call."""
+        app.logger.error("database error: %s", error)
+        if audit_write_failed():
+            alerts.raise_alert("audit.write_failed", detail={"path": request.path, "error": type(error).__name__})
+        body, status = render_error(
+            503,
+            "Envoy cannot answer right now",
+            "Envoy could not reach its records or write its audit trail, so it gives no answer. Try again in a "
+            "minute. If you need an answer now, call the DS Command Center.",
+            code="unavailable",
+        )
+        return body, status, {"Retry-After": str(DATABASE_RETRY_SECONDS)}
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> tuple[object, int]:

@@ -35,6 +35,8 @@ def make_app(**overrides: object) -> Flask:
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "BASE_URL": "https://envoy.example.gov",
+        # Tests seal explicitly (app.audit.seals.seal_all); a seal after a random request would make them flaky.
+        "AUDIT_SEAL_INTERVAL_SECONDS": 0,
     }
     config.update(overrides)
     return create_app(config)

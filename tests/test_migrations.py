@@ -9,7 +9,9 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from app.audit import service, verify
 from app.extensions import db
+from tests.audit_support import seal_everything
 from tests.conftest import TEST_DATABASE_URL, make_app
 
 
@@ -73,3 +75,35 @@ def test_the_account_lifecycle_migration_dates_passwords_from_creation_and_marks
         db.engine.dispose()
     assert all(str(row[0]).startswith("2025-06-01 09:30:00") and not row[1] for row in rows)
     assert [row[2] for row in rows] == [None, "admin"]
+
+
+def test_the_audit_seals_migration_keeps_events_of_the_old_chain_and_the_first_seal_covers_them(
+    empty_database_url: str,
+) -> None:
+    app = make_app(SQLALCHEMY_DATABASE_URI=empty_database_url)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "34293057b7e7"]).exit_code == 0
+    with app.app_context():
+        with db.engine.begin() as connection:
+            for n in (1, 2, 3):
+                connection.execute(
+                    text(
+                        "INSERT INTO audit_events (id, occurred_at, action, outcome, record_ids, detail,"
+                        " prev_hash, hash) VALUES (:id, '2026-11-30 10:00:00+00:00', 'lookup.plate', 'hit', '', '{}',"
+                        " :prev, :hash)"
+                    ),
+                    {"id": n, "prev": f"{n - 1:064x}", "hash": f"{n:064x}"},
+                )
+        upgrade = runner.invoke(args=["db", "upgrade"])
+        assert upgrade.exit_code == 0, upgrade.output
+        service.record_now("lookup.plate", "miss")
+        seal_everything()
+        report = verify.verify()
+        ids = [row[0] for row in db.session.execute(text("SELECT id FROM audit_events ORDER BY id"))]
+        # The append-only triggers came back after SQLite rebuilt the table.
+        with pytest.raises(Exception, match="append-only"):
+            db.session.execute(text("UPDATE audit_events SET outcome = 'x' WHERE id = 4"))
+        db.session.rollback()
+        db.engine.dispose()
+    assert report.ok, report.problem
+    assert report.events == 4 and ids == [1, 2, 3, 4]

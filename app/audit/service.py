@@ -70,8 +70,7 @@ def record(action: str, outcome: str, *, actor: Actor | None = None, **fields: U
     """Add an audit event to db.session; it is written when the caller commits.
 
     Who and from where is `actor`, by default this request's (`current_actor()`: outside a
-    request, `cli:<os user>`). Call it just before committing: from the flush until the
-    commit this transaction holds the audit append lock.
+    request, `cli:<os user>`).
     """
     db.session.add(build_event(action, outcome, actor=actor, **fields))
 
@@ -82,17 +81,21 @@ def record_now(action: str, outcome: str, *, actor: Actor | None = None, **field
     For failures (denials, bad input, rate limits) whose own transaction is rolled back:
     roll back first, then call this; the caller's uncommitted work is never included.
     """
-    if db.session.info.get(chain.LOCK_HELD):
-        # The other transaction would wait for this one's append lock while this one waits for it.
-        raise RuntimeError("record_now while db.session holds the audit append lock: commit or roll back first")
+    if db.session.info.get(chain.WRITING):
+        # On SQLite the caller's flushed event holds the write lock, which this transaction would wait for.
+        raise RuntimeError("record_now while db.session has an unfinished audit write: commit or roll back first")
     audit_event = build_event(action, outcome, actor=actor, **fields)
-    with Session(db.engine) as session:
-        session.add(audit_event)
-        session.commit()
+    try:
+        with Session(db.engine) as session:
+            session.add(audit_event)
+            session.commit()
+    except Exception:
+        chain.mark_write_failed()  # the error handler answers 503 and raises the alert
+        raise
 
 
 def build_event(action: str, outcome: str, *, actor: Actor | None = None, **fields: Unpack[Fields]) -> AuditEvent:
-    """A new, not yet chained event; the chain gives it its id and hashes at flush time."""
+    """A new event, not yet written; the database gives it its id when it is flushed."""
     if not NAME.fullmatch(action):
         raise ValueError(f"audit action must be a short lower-case name like lookup.plate, not {action!r}")
     if not NAME.fullmatch(outcome):
@@ -112,7 +115,6 @@ def build_event(action: str, outcome: str, *, actor: Actor | None = None, **fiel
         detail=_detail_json(fields.get("detail")),
         **(actor or current_actor()).columns(),
     )
-    chain.mark_recorded(audit_event)
     return audit_event
 
 
