@@ -78,9 +78,10 @@ def test_the_account_lifecycle_migration_dates_passwords_from_creation_and_marks
 
 
 def test_the_audit_seals_migration_keeps_events_of_the_old_chain_and_the_first_seal_covers_them(
-    empty_database_url: str,
+    empty_database_url: str, tmp_path: Path
 ) -> None:
     app = make_app(SQLALCHEMY_DATABASE_URI=empty_database_url)
+    app.instance_path = str(tmp_path)  # the seal key and the outside store
     runner = app.test_cli_runner()
     assert runner.invoke(args=["db", "upgrade", "34293057b7e7"]).exit_code == 0
     with app.app_context():
