@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
-from app import alerts
+from app.audit import alerts
 from app.audit.chain import audit_write_failed
 from app.extensions import db, htmx
 from app.immunity.contacts import DS_COMMAND_CENTER

@@ -6,8 +6,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from app import alerts
-from app.audit import archive, sealkeys, seals, service, verify
+from app.audit import alerts, archive, sealkeys, seals, service, verify
 from app.extensions import db
 
 audit_cli = AppGroup("audit", help="Seal, verify and archive the audit trail.")

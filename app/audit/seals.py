@@ -28,7 +28,7 @@ from functools import partial
 from typing import Any
 
 from flask import Flask, Response
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, func, select, text
 
 from app.audit import sealkeys, sealstore
 from app.audit.chain import event_hash, iso_ms
@@ -122,6 +122,33 @@ def events_in(seal_kind: str, start: int, end: int) -> Sequence[AuditEvent]:
     position = position_of(seal_kind)
     query = select(AuditEvent).where(position >= start, position < end).order_by(AuditEvent.id)
     return db.session.scalars(query).all()
+
+
+@dataclass(frozen=True)
+class Status:
+    """How far the trail is sealed, for the audit page."""
+
+    seals: int
+    last_sealed_at: datetime | None
+    last_event_id: int | None
+    unsealed: int
+    oldest_unsealed: datetime | None
+
+
+def status() -> Status:
+    last = db.session.scalars(select(AuditSeal).order_by(AuditSeal.seq.desc()).limit(1)).first()
+    kind = last.position_kind if last is not None else position_kind(db.session.connection())
+    start = last.position_to if last is not None else 0
+    unsealed, oldest = db.session.execute(
+        select(func.count(), func.min(AuditEvent.occurred_at)).where(position_of(kind) >= start)
+    ).one()
+    return Status(
+        seals=last.seq if last is not None else 0,
+        last_sealed_at=last.sealed_at if last is not None else None,
+        last_event_id=last.last_event_id if last is not None else None,
+        unsealed=int(unsealed),
+        oldest_unsealed=oldest,
+    )
 
 
 def seal_once(*, wait: bool = True) -> AuditSeal | None:

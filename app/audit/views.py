@@ -3,7 +3,7 @@
 from flask import Blueprint, request
 from werkzeug.wrappers import Response
 
-from app.audit import search
+from app.audit import seals, search
 from app.audit.chain import iso_ms
 from app.permissions import roles_required
 from app.rendering import render
@@ -28,6 +28,8 @@ def index() -> Response:
         after = search.parse_cursor(request.args.get("after"))
     except search.FilterError as error:
         search.record_refused(error.problems)
-        return render(PAGE, TABLE, status=422, result=None, filters=request.args, problems=error.problems)
+        return render(
+            PAGE, TABLE, status=422, result=None, filters=request.args, problems=error.problems, sealing=seals.status()
+        )
     result = search.search(filters, before=before, after=after)
-    return render(PAGE, TABLE, result=result, filters=request.args, problems={})
+    return render(PAGE, TABLE, result=result, filters=request.args, problems={}, sealing=seals.status())
