@@ -6,28 +6,28 @@ from sqlalchemy import func, select
 
 from app.audit import seals
 from app.extensions import db
-from app.models.audit import AuditSeal
+from app.models.audit import AuditEvent, AuditSeal
 
 # On PostgreSQL a seal stops below the oldest write transaction still running anywhere on the cluster (another
-# test run, a registry import): seal again until that has ended, as `flask audit seal` on a timer would.
+# test worker, a registry import). Waiting until none is older than the newest event makes one seal cover every
+# event, so tests get the batches they wrote.
 PATIENCE_SECONDS = 60
 
 
-def seal_everything() -> list[AuditSeal]:
-    """Seal until no event is left unsealed (call inside an app context)."""
-    made: list[AuditSeal] = []
-    deadline = time.monotonic() + PATIENCE_SECONDS
-    while True:
-        made += seals.seal_all()
-        if not unsealed() or time.monotonic() > deadline:
-            return made
+def seal_everything(*, patience: float = PATIENCE_SECONDS) -> list[AuditSeal]:
+    """Seal every event in one batch (or, after `patience`, what can be sealed); call inside an app context."""
+    deadline = time.monotonic() + patience
+    while not _all_sealable() and time.monotonic() < deadline:
         time.sleep(0.05)
+    return seals.seal_all()
 
 
-def unsealed() -> int:
-    last = db.session.scalars(select(AuditSeal).order_by(AuditSeal.seq.desc()).limit(1)).first()
-    kind = last.position_kind if last else seals.position_kind(db.session.connection())
-    start = last.position_to if last else 0
-    count = db.session.scalar(select(func.count()).where(seals.position_of(kind) >= start))
+def _all_sealable() -> bool:
+    connection = db.session.connection()
+    if seals.position_kind(connection) != "txid":
+        db.session.rollback()
+        return True
+    newest = db.session.scalar(select(func.max(AuditEvent.txid)))
+    ready = newest is None or seals.horizon(connection, "txid") > newest
     db.session.rollback()
-    return int(count or 0)
+    return ready
