@@ -12,6 +12,8 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
+from app.audit import service as audit
+from app.audit.actor import current_actor
 from app.extensions import db, htmx
 from app.immunity.contacts import DS_COMMAND_CENTER
 from app.ratelimits import rate_limited_message, retry_after_seconds
@@ -119,10 +121,27 @@ def csrf_refusal(error: CSRFError) -> tuple[str, str, str]:
     )
 
 
+def _record_csrf_refusal(code: str) -> None:
+    """Audit a refused form (a forged cross-site post looks like this; so does a stale tab), never failing the answer.
+
+    Not throttled: one event per refusal (alerts and throttles on them belong to issue 12). An audit write
+    that fails is logged and the person still gets the page that tells them what to do.
+    """
+    try:
+        actor = current_actor()  # before the rollback: resolving the signed-in user may read the database
+        db.session.rollback()
+        audit.record_now(
+            "security.csrf_refused", code, actor=actor, detail={"path": request.path, "method": request.method}
+        )
+    except Exception:
+        current_app.logger.exception("audit trail could not record a CSRF refusal")
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError) -> tuple[object, int]:
         title, message, code = csrf_refusal(error)
+        _record_csrf_refusal(code)
         return render_error(400, title, message, code=code)
 
     @app.errorhandler(DomainError)
