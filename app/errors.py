@@ -14,6 +14,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
 from app.audit import alerts
+from app.audit import service as audit
+from app.audit.actor import current_actor
 from app.audit.chain import audit_write_failed
 from app.extensions import db, htmx
 from app.immunity.contacts import DS_COMMAND_CENTER
@@ -124,10 +126,29 @@ def csrf_refusal(error: CSRFError) -> tuple[str, str, str]:
     )
 
 
+def _record_csrf_refusal(code: str) -> None:
+    """Audit a refused form (a forged cross-site post looks like this; so does a stale tab), never failing the answer.
+
+    Not throttled: one event per refusal (alerts and throttles on them belong to issue 12). An audit write
+    that fails raises an alert, and the person still gets the page that tells them what to do.
+    """
+    try:
+        actor = current_actor()  # before the rollback: resolving the signed-in user may read the database
+        db.session.rollback()
+        audit.record_now(
+            "security.csrf_refused", code, actor=actor, detail={"path": request.path, "method": request.method}
+        )
+    except Exception:
+        current_app.logger.exception("audit trail could not record a CSRF refusal")
+        audit_write_failed()  # this page is the answer; the alert below is raised here, not by the 503 handler
+        alerts.raise_alert("audit.write_failed", detail={"path": request.path, "during": "security.csrf_refused"})
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError) -> tuple[object, int]:
         title, message, code = csrf_refusal(error)
+        _record_csrf_refusal(code)
         return render_error(400, title, message, code=code)
 
     @app.errorhandler(DomainError)

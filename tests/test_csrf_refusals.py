@@ -2,15 +2,18 @@
 secure cookie; the development switch that lets it sign in; and the Referer check on HTTPS (security bar)."""
 
 import html
+import json
 from collections.abc import Callable
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.exc import OperationalError
 
+from app.audit import service as audit_service
 from app.models import User
-from tests.auth_support import login_form
-from tests.conftest import csrf_from
+from tests.auth_support import audit_events, login_form
+from tests.conftest import csrf_from, sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user
 
 PHONE_ON_LAN = "http://192.168.1.20:8000"
@@ -165,3 +168,51 @@ def test_browsers_send_a_referer_to_envoy_itself_and_to_no_one_else(client: Flas
     response = client.get("/login")
     assert response.headers["Referrer-Policy"] == "no-referrer"
     assert '<meta name="referrer" content="same-origin">' in response.get_data(as_text=True)
+
+
+# --- Every refusal leaves an audit event (issue 13 item 3; not throttled: alerts on them are issue 12's) ------
+
+
+def csrf_events(app: Flask) -> list[tuple[str, dict[str, object], int | None]]:
+    return [(e.outcome, json.loads(e.detail or "{}"), e.user_id) for e in audit_events(app, "security.csrf_refused")]
+
+
+def test_a_token_from_another_session_is_audited_with_its_path_and_method(csrf_app: Flask, officer: User) -> None:
+    token = csrf_from(csrf_app.test_client().get("/login"))
+    client = csrf_app.test_client()
+    client.get("/login")
+    response = client.post("/login", data=login_form(officer.email, DEFAULT_PASSWORD, csrf_token=token or ""))
+    assert response.status_code == 400
+    assert csrf_events(csrf_app) == [("csrf_failed", {"path": "/login", "method": "POST"}, None)]
+
+
+def test_a_form_without_its_session_is_audited_as_session_missing(csrf_app: Flask, officer: User) -> None:
+    status, _ = post_without_the_cookie(csrf_app, officer, "http://localhost:8000")
+    assert status == 400
+    assert csrf_events(csrf_app) == [("csrf_session_missing", {"path": "/login", "method": "POST"}, None)]
+
+
+def test_a_foreign_referer_over_https_is_audited(csrf_app: Flask, officer: User) -> None:
+    assert https_sign_in(csrf_app, officer, Referer="https://evil.example/login") == 400
+    assert [outcome for outcome, _, _ in csrf_events(csrf_app)] == ["csrf_failed"]
+
+
+def test_a_signed_in_users_refused_form_names_the_user(csrf_app: Flask, officer: User) -> None:
+    client = csrf_app.test_client()
+    assert sign_in(client, officer.email, totp_secret=officer.totp_secret).status_code == 302
+    assert csrf_from(client.get("/lookup"))  # the signed-in session now holds a token the forged one must match
+    assert client.post("/logout", data={"csrf_token": "forged"}).status_code == 400
+    assert csrf_events(csrf_app) == [("csrf_failed", {"path": "/logout", "method": "POST"}, officer.id)]
+
+
+def test_a_refusal_the_audit_trail_cannot_record_still_gets_its_page(
+    csrf_app: Flask, officer: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OperationalError("INSERT INTO audit_events", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(audit_service, "record_now", broken)
+    status, body = post_without_the_cookie(csrf_app, officer, "http://localhost:8000")
+    assert status == 400
+    assert "Envoy could not find your session" in body
+    assert csrf_events(csrf_app) == []

@@ -14,10 +14,11 @@ import click
 from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import DBAPIError
 
+from app.audit import service as audit
 from app.extensions import db
 from app.models import RegistryLoad
 from app.models.base import utcnow
-from app.registry import photos
+from app.registry import auditing, photos
 from app.registry.columns import FILES, PERSONS, FileSpec
 from app.registry.counts import LoadCounts
 from app.registry.reading import Folder, read_folder
@@ -74,9 +75,25 @@ def import_folder(folder: Path, instance_path: Path, progress: bool = False) -> 
     """Make the registry match the folder, all or nothing; returns how many rows of each kind it now holds.
 
     Raises ImportFailed with every problem found (capped at MAX_PROBLEMS); the database and the
-    photos are then as they were.
+    photos are then as they were. Audited as `registry.import`: a successful import's event commits
+    in the import's own transaction (no import without its event); a rejected one (with its number
+    of problems) or a failed one (with the error's type) is recorded after the rollback.
     """
+    detail: dict[str, object] = {"folder": auditing.folder_name(folder)}
+    try:
+        return _import(folder, instance_path, progress, detail)
+    except ImportFailed as failure:
+        auditing.record_unsuccessful(auditing.IMPORT, "rejected", {**detail, "problems": len(failure.problems)})
+        raise
+    except Exception as error:
+        auditing.record_unsuccessful(auditing.IMPORT, "failed", {**detail, "error": type(error).__name__})
+        raise
+
+
+def _import(folder: Path, instance_path: Path, progress: bool, detail: dict[str, object]) -> LoadCounts:
+    """The import itself; it adds what it has read to `detail`, so a rejection's event can say it too."""
     checked, problems = read_folder(folder, progress)
+    detail["files_read"] = _files_read(folder, checked)
     if problems:
         raise ImportFailed(_capped(problems.sorted()))
     _store_photo_names(checked)
@@ -96,6 +113,7 @@ def import_folder(folder: Path, instance_path: Path, progress: bool = False) -> 
         if changes.changes:
             apply(changes, progress)
             db.session.add(RegistryLoad(loaded_at=now, source=_source_name(folder), **vars(counts)))
+        audit.record(auditing.IMPORT, "ok", detail=_imported(detail, counts, changes, written))
         db.session.commit()
     except DBAPIError as error:
         db.session.rollback()
@@ -110,6 +128,28 @@ def import_folder(folder: Path, instance_path: Path, progress: bool = False) -> 
     if progress:
         _echo_summary(changes)
     return counts
+
+
+def _files_read(folder: Path, checked: Folder) -> dict[str, int]:
+    """How many of the four CSV files the folder holds, and how many photos passed their checks."""
+    return {"csv": sum((folder / spec.name).is_file() for spec in FILES), "photos": len(checked.photos)}
+
+
+def _imported(detail: dict[str, object], counts: LoadCounts, changes: Plan, written: list[str]) -> dict[str, object]:
+    """A successful import's audit detail: the folder, files read and photos copied, rows and changes per kind."""
+    return {
+        **detail,
+        "photos_copied": len(written),
+        "rows": vars(counts),
+        "changes": {
+            spec.name.removesuffix(".csv"): {
+                "added": len(changes[spec].inserts),
+                "changed": len(changes[spec].updates),
+                "removed": len(changes[spec].deletes),
+            }
+            for spec in FILES
+        },
+    }
 
 
 def _source_name(folder: Path) -> str:
@@ -151,8 +191,41 @@ def export_folder(folder: Path, instance_path: Path) -> LoadCounts:
 
     The folder must be new or empty: an export holds personal data, and a stale file left from
     an earlier one would be taken for part of this one. Raises ExportFailed and writes nothing
-    when the folder is not empty or a photo is missing from the instance folder.
+    when the folder is not empty or a photo is missing from the instance folder. Audited as
+    `registry.export` once written (files written, rows of each kind), and when refused or failed.
     """
+    detail: dict[str, object] = {"folder": auditing.folder_name(folder)}
+    existed = folder.exists()
+    try:
+        counts, pictures = _export(folder, instance_path)
+    except ExportFailed:
+        auditing.record_unsuccessful(auditing.EXPORT, "refused", detail)
+        raise
+    except Exception as error:
+        auditing.record_unsuccessful(auditing.EXPORT, "failed", {**detail, "error": type(error).__name__})
+        raise
+    files = {"csv": len(FILES), "photos": len(pictures)}
+    try:
+        audit.record_now(auditing.EXPORT, "ok", detail={**detail, "files_written": files, "rows": vars(counts)})
+    except Exception as error:
+        # Personal data nobody can trace must not stay on disk: take back what this export wrote.
+        _remove_export(folder, pictures, remove_folder=not existed)
+        raise ExportFailed("the audit trail could not record the export, so its files were removed") from error
+    return counts
+
+
+def _remove_export(folder: Path, pictures: list[str], remove_folder: bool) -> None:
+    """Delete the files an export wrote into its (then empty) folder, and the folder when the export made it."""
+    for name in [*pictures, *(spec.name for spec in FILES)]:
+        (folder / name).unlink(missing_ok=True)
+    if pictures:
+        (folder / photos.PHOTO_DIR).rmdir()
+    if remove_folder:
+        folder.rmdir()
+
+
+def _export(folder: Path, instance_path: Path) -> tuple[LoadCounts, list[str]]:
+    """The export itself; returns the rows of each kind and the folder-relative names of the photos it wrote."""
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise ExportFailed(f"{folder} is not an empty folder; export into a new or empty one")
     with db.engine.connect() as connection:
@@ -186,7 +259,7 @@ def export_folder(folder: Path, instance_path: Path) -> LoadCounts:
         (folder / photos.PHOTO_DIR).mkdir(mode=0o700)
         for source, exported in pictures:
             (folder / exported).write_bytes(source.read_bytes())
-    return LoadCounts(*(len(data[spec.name]) for spec in FILES))
+    return LoadCounts(*(len(data[spec.name]) for spec in FILES)), [exported for _, exported in pictures]
 
 
 def registry_counts() -> LoadCounts:

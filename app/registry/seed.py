@@ -11,11 +11,12 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select
 
+from app.audit import service as audit
 from app.database import transaction
 from app.extensions import db
 from app.models import Card, DrivingPoints, Mission, Person, RegistryLoad, Vehicle
 from app.models.base import Model, utcnow
-from app.registry import photos
+from app.registry import auditing, photos
 from app.registry.counts import LoadCounts
 from app.registry.demo.cases import DEMO_CASES, DEMO_LEVELS, DEMO_PORTRAITS, demo_driving_points
 from app.registry.demo.generator import generate
@@ -64,9 +65,18 @@ def seed_demo(persons: int, seed: int, today: date | None = None, instance_path:
     0.22 vehicles per person, the same rows for the same (persons, seed, today); expiries and
     departures are relative to `today`. The demo driving records (cases.DEMO_DRIVING) replace every
     driving record. With `instance_path`, the DEMO_PORTRAITS persons get synthetic photos stored there.
-    Records a RegistryLoad "demo seed <seed>".
+    Records a RegistryLoad "demo seed <seed>" and, in the same transaction, a `registry.seed` audit
+    event (replacing the registry is a bulk change like an import); a failed seed is recorded after its rollback.
     """
-    today = today or date.today()
+    detail: dict[str, object] = {"source": f"demo seed {seed}", "persons_asked": persons}
+    try:
+        return _seed(persons, seed, today or date.today(), instance_path, detail)
+    except Exception as error:
+        auditing.record_unsuccessful(auditing.SEED, "failed", {**detail, "error": type(error).__name__})
+        raise
+
+
+def _seed(persons: int, seed: int, today: date, instance_path: Path | None, detail: dict[str, object]) -> LoadCounts:
     rows = generate(persons, seed, today, utcnow())
     if instance_path is not None:
         _add_portraits(rows.persons, instance_path)
@@ -80,13 +90,7 @@ def seed_demo(persons: int, seed: int, today: date | None = None, instance_path:
         _insert(Vehicle, rows.vehicles)
         _insert(DrivingPoints, demo_driving_points(today, utcnow()))
         counts = LoadCounts(len(rows.missions), len(rows.persons), len(rows.cards), len(rows.vehicles))
-        db.session.add(
-            RegistryLoad(
-                source=f"demo seed {seed}",
-                missions=counts.missions,
-                persons=counts.persons,
-                cards=counts.cards,
-                vehicles=counts.vehicles,
-            )
-        )
+        db.session.add(RegistryLoad(source=str(detail["source"]), **vars(counts)))
+        photos_written = len(DEMO_PORTRAITS) if instance_path is not None else 0
+        audit.record(auditing.SEED, "ok", detail={**detail, "photos_written": photos_written, "rows": vars(counts)})
     return counts
