@@ -188,3 +188,20 @@ def own_result_event(user_id: int, rid: str, actions: tuple[str, ...], within: t
         .order_by(AuditEvent.id.desc())
         .limit(1)
     ).first()
+
+
+def own_marked_events(
+    user_id: int, actions: tuple[str, ...], since: datetime, marks: Mapping[str, str], limit: int
+) -> list[AuditEvent]:
+    """This user's own events of `actions` since `since` whose detail holds every key and value of `marks`,
+    newest first, at most `limit`: e.g. the lookups of one sign-in, each naming its result.
+
+    The detail is canonical JSON, so a `"key":"value"` pair is matched as text; values are ids and tags
+    (letters, digits, - and _), never free text.
+    """
+    query = select(AuditEvent).where(
+        AuditEvent.user_id == user_id, AuditEvent.action.in_(actions), AuditEvent.occurred_at >= since
+    )
+    for key, value in marks.items():
+        query = query.where(AuditEvent.detail.contains(f'"{key}":"{value}"', autoescape=True))
+    return list(db.session.scalars(query.order_by(AuditEvent.id.desc()).limit(limit)))
