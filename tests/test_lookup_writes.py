@@ -19,9 +19,9 @@ from tests.test_lookup import HX, lookup
 
 WRITES = ("INSERT", "UPDATE", "DELETE")
 # Statements of one signed-in htmx plate hit, after this work (bench/lookup_statements.py --show lists them):
-# session, user, vehicle with its person, mission and cards, driving record, data-as-of, agency, the audit
+# session, user with agency, vehicle with its person, mission and cards, driving record, data-as-of, the audit
 # event's write (on PostgreSQL with its append lock), the user again after the commit, the history.
-MOST_STATEMENTS = {"sqlite": 10, "postgresql": 13}
+MOST_STATEMENTS = {"sqlite": 9, "postgresql": 12}
 
 
 @dataclass
@@ -112,9 +112,7 @@ def test_showing_a_result_again_writes_only_its_audit_event(
     assert seen.commits == 1
 
 
-def test_another_sign_in_of_the_same_officer_has_its_own_history(
-    app: Flask, officer: User, car: None
-) -> None:
+def test_another_sign_in_of_the_same_officer_has_its_own_history(app: Flask, officer: User, car: None) -> None:
     phone, desk = app.test_client(), app.test_client()
     assert sign_in(phone, "twice@example.gov").status_code == 302
     assert sign_in(desk, "twice@example.gov").status_code == 302

@@ -39,16 +39,15 @@ def detail(tag: str, result: LookupResult) -> dict[str, str]:
 
 def recent(user_id: int, tag: str, since: datetime) -> list[Entry]:
     """This sign-in's lookups (tagged `tag`, begun at `since`), newest first, at most SIZE."""
-    events = own_marked_events(user_id, ACTIONS, since, {TAG_KEY: tag}, SIZE)
     entries = []
-    for event in events:
-        carried = json.loads(event.detail or "{}")
+    for action, query, occurred_at, carried_json in own_marked_events(user_id, ACTIONS, since, {TAG_KEY: tag}, SIZE):
+        carried = json.loads(carried_json or "{}")
         entries.append(
             Entry(
                 rid=str(carried.get("rid", "")),
-                kind="plate" if event.action == "lookup.plate" else "card",
-                query=event.query or "",
-                at=event.occurred_at.astimezone(UTC).strftime("%H:%M UTC"),
+                kind="plate" if action == "lookup.plate" else "card",
+                query=query or "",
+                at=occurred_at.astimezone(UTC).strftime("%H:%M UTC"),
                 summary=str(carried.get(SUMMARY_KEY, "")),
             )
         )
