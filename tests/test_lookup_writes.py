@@ -5,8 +5,10 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event
@@ -144,3 +146,20 @@ def test_the_history_lists_this_sign_ins_lookups_newest_first_with_what_they_sai
     history = html[html.index('id="history"') :]
     assert re.findall(r'data-query="([^"]*)"', history) == ["DRZ9999", "DRZ1204"]
     assert "no record" in history and "full immunity" in history
+
+
+def test_the_session_records_activity_at_most_once_a_minute(
+    app: Flask, client: FlaskClient, login_as: Callable[..., User], car: None
+) -> None:
+    with time_machine.travel(datetime(2026, 3, 2, 9, 0, 5, tzinfo=UTC), tick=False) as clock:
+        login_as("officer")
+        client.get("/lookup")
+        clock.shift(timedelta(seconds=50))
+        with watching(app) as quiet:
+            client.get("/lookup")
+        clock.shift(timedelta(seconds=11))
+        with watching(app) as touched:
+            client.get("/lookup")
+    assert quiet.writes == []
+    assert [w.split()[:2] for w in touched.writes] == [["UPDATE", "user_sessions"]]
+    assert "last_seen_at" in touched.writes[0] and "data" not in touched.writes[0]

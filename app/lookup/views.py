@@ -93,9 +93,15 @@ def photo(person_id: str) -> Response:
     return send_file(path, max_age=0)
 
 
-def _page(layout: Layout, **context: object) -> Response:
+def _page(layout: Layout, entries: list[history.Entry] | None = None, **context: object) -> Response:
+    """The page or fragment, with this sign-in's history (`entries` when the caller has read it already)."""
     return render(
-        layout.page, "lookup/_outcome.html", layout=layout, history=_history(), is_fragment=wants_fragment(), **context
+        layout.page,
+        "lookup/_outcome.html",
+        layout=layout,
+        history=_history() if entries is None else entries,
+        is_fragment=wants_fragment(),
+        **context,
     )
 
 
@@ -123,19 +129,20 @@ def _submit(layout: Layout) -> Response:
 
 def _replay(layout: Layout, rid: str) -> Response:
     """Show a result of this session again, looked up afresh (the registry may have changed)."""
-    entry = next((e for e in _history() if e.rid == rid), None)
+    entries = _history()
+    entry = next((e for e in entries if e.rid == rid), None)
     if entry is None:
         # A bookmark from an earlier session, or the session timed out: the form, why it is empty, and (from
         # the audit trail, for this user only) what that result was for, so it can be looked up again.
         earlier = services.earlier_lookup(current_user.id, rid)
-        return _page(layout, expired=True, earlier=earlier, status=404)
+        return _page(layout, entries, expired=True, earlier=earlier, status=404)
     result = services.lookup(entry.query, entry.kind)
-    return _page(layout, result=result, q=result.query, kind=entry.kind, rid=rid)
+    return _page(layout, entries, result=result, q=result.query, kind=entry.kind, rid=rid)
 
 
 def _history() -> list[history.Entry]:
     """This sign-in's lookups, from the audit trail (app.lookup.history); none before the session is stored."""
-    sitting = current_session()
-    if sitting.tag is None or sitting.created_at is None or not current_user.is_authenticated:
+    signed_in = current_session()
+    if signed_in.tag is None or signed_in.created_at is None:
         return []
-    return history.recent(current_user.id, sitting.tag, sitting.created_at)
+    return history.recent(current_user.id, signed_in.tag, signed_in.created_at)
