@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Row, Select, func, or_, select
 
 from app.audit import service as audit
 from app.extensions import db
@@ -188,3 +188,21 @@ def own_result_event(user_id: int, rid: str, actions: tuple[str, ...], within: t
         .order_by(AuditEvent.id.desc())
         .limit(1)
     ).first()
+
+
+def own_marked_events(
+    user_id: int, actions: tuple[str, ...], since: datetime, marks: Mapping[str, str], limit: int
+) -> list[Row[tuple[str, str | None, datetime, str]]]:
+    """This user's own events of `actions` since `since` whose detail holds every key and value of `marks`,
+    newest first, at most `limit`: e.g. the lookups of one sign-in. Each as (action, query, occurred_at, detail):
+    read on every lookup, so plain rows rather than ORM objects.
+
+    The detail is canonical JSON, so a `"key":"value"` pair is matched as text; values are ids and tags
+    (letters, digits, - and _), never free text.
+    """
+    query = select(AuditEvent.action, AuditEvent.query, AuditEvent.occurred_at, AuditEvent.detail).where(
+        AuditEvent.user_id == user_id, AuditEvent.action.in_(actions), AuditEvent.occurred_at >= since
+    )
+    for key, value in marks.items():
+        query = query.where(AuditEvent.detail.contains(f'"{key}":"{value}"', autoescape=True))
+    return list(db.session.execute(query.order_by(AuditEvent.id.desc()).limit(limit)))

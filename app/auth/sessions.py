@@ -38,6 +38,7 @@ AUTHENTICATED_KEYS = frozenset({"_user_id", "_pending_user_id"})
 # last_seen_at is written at most this often when nothing else changed: idle timeouts are in minutes.
 TOUCH_INTERVAL = timedelta(seconds=60)
 STORE_LOCK_TIMEOUT = "5s"
+TAG_LENGTH = 16  # hex digits of ServerSession.tag: 64 bits, unique among one user's sign-ins
 # Requests here never read or set a session cookie.
 API_PREFIX = "/api/"
 
@@ -69,6 +70,7 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         data: dict[str, Any] | None = None,
         *,
         session_id: str | None = None,
+        created_at: datetime | None = None,
         last_seen_at: datetime | None = None,
         had_cookie: bool = False,
         inert: bool = False,
@@ -79,6 +81,7 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
 
         super().__init__(data, on_update)
         self.session_id = session_id
+        self.created_at = created_at  # when this sign-in began: what "this session" means to the lookup history
         self.last_seen_at = last_seen_at
         self.had_cookie = had_cookie
         self.inert = inert  # static files and the JSON API: never read or written
@@ -105,6 +108,17 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
     def __iter__(self) -> Iterator[str]:
         self.accessed = True
         return super().__iter__()
+
+    @property
+    def tag(self) -> str | None:
+        """A name for this sign-in that its records may carry (the lookup history reads its own audit events by it).
+
+        A one-way hash of the id under its own label: it names the sign-in in the audit trail without being the
+        cookie, or the id hash that the sessions table is keyed by. None until the session is stored.
+        """
+        if self.session_id is None:
+            return None
+        return hashlib.sha256(f"tag:{self.session_id}".encode("ascii")).hexdigest()[:TAG_LENGTH]
 
     @property
     def is_server_side(self) -> bool:
@@ -165,31 +179,39 @@ class ServerSessionInterface(SessionInterface):
         return ServerSession({k: v for k, v in data.items() if k in ANONYMOUS_KEYS}, had_cookie=True)
 
     def _open_server_side(self, app: Flask, session_id: str) -> ServerSession:
+        """Read the session in the request's own transaction (db.session): a read needs no commit and no second
+        connection of its own, so a request that changes nothing writes nothing. Ending one is a write: `_delete`."""
         idle, absolute = self._limits(app)
         now = utcnow()
-        id_hash = hash_session_id(session_id)
-        with _store() as store:
-            row = store.get(UserSession, id_hash)
-            if row is None:
+        row = db.session.execute(
+            select(UserSession.user_id, UserSession.data, UserSession.created_at, UserSession.last_seen_at).where(
+                UserSession.id_hash == hash_session_id(session_id)
+            )
+        ).one_or_none()
+        if row is None:
+            return ServerSession(had_cookie=True)
+        reason = None
+        if now - row.created_at > absolute:
+            reason = "absolute"
+        elif now - row.last_seen_at > idle:
+            reason = "idle"
+        if reason is None:
+            try:
+                data = _serializer.loads(row.data)
+            except ValueError:  # unreadable data: treat as no session rather than fail every request
+                self._delete(session_id)
                 return ServerSession(had_cookie=True)
-            reason = None
-            if now - row.created_at > absolute:
-                reason = "absolute"
-            elif now - row.last_seen_at > idle:
-                reason = "idle"
-            if reason is not None:
-                user_id = row.user_id
-                store.delete(row)
-            else:
-                try:
-                    data = _serializer.loads(row.data)
-                except ValueError:  # unreadable data: treat as no session rather than fail every request
-                    store.delete(row)
-                    return ServerSession(had_cookie=True)
-                return ServerSession(data, session_id=session_id, last_seen_at=row.last_seen_at, had_cookie=True)
+            return ServerSession(
+                data,
+                session_id=session_id,
+                created_at=row.created_at,
+                last_seen_at=row.last_seen_at,
+                had_cookie=True,
+            )
+        self._delete(session_id)
         expired = ServerSession(had_cookie=True)
         expired.timed_out = reason
-        expired.timed_out_user_id = user_id
+        expired.timed_out_user_id = row.user_id
         return expired
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
@@ -245,6 +267,7 @@ class ServerSessionInterface(SessionInterface):
                     )
                 )
             session.session_id = new_id
+            session.created_at = session.last_seen_at = now
             session.rotate = False
             self._set_cookie(app, response, new_id)
             return

@@ -3,6 +3,7 @@
 from typing import Any
 
 from flask import Flask
+from sqlalchemy.orm import joinedload
 
 from app.auth.sessions import ServerSessionInterface
 from app.extensions import db, login_manager
@@ -14,7 +15,8 @@ REAUTH_MINUTES = 15
 def load_user(user_id: str) -> User | None:
     """The signed-in user of this session, unless disabled since (they are signed out on this request)."""
     try:
-        user = db.session.get(User, int(user_id))
+        # The agency too: the audit trail names it on every audited request, so the same statement loads it.
+        user = db.session.get(User, int(user_id), options=[joinedload(User.agency)])
     except (TypeError, ValueError):
         return None
     if user is None or user.is_disabled:

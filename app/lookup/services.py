@@ -17,6 +17,7 @@ from app.audit.search import own_result_event
 from app.cards import numbers
 from app.errors import DomainError
 from app.extensions import db
+from app.lookup import history
 from app.models import Person
 from app.registry import results
 from app.registry.results import Kind, LookupResult
@@ -55,12 +56,14 @@ def lookup(
     today: date | None = None,
     rid: str | None = None,
     via: Mapping[str, object] | None = None,
+    signin: str | None = None,
 ) -> LookupResult:
     """Look up a plate or card number, audit the lookup and return what the registry says.
 
     Invalid input is audited too (outcome `invalid`) and raised as LookupInputError. `rid` names the result
     on the lookup pages (/lookup/r/<rid>); the audit event keeps it so `earlier_lookup` can name it later.
-    `via` goes into the event's detail: the JSON API names itself and its token there.
+    `via` goes into the event's detail: the JSON API names itself and its token there. `signin` (the session's
+    tag) marks a page lookup, whose event also carries its history line (app.lookup.history reads it back).
     """
     today = today or date.today()
     try:
@@ -83,6 +86,7 @@ def lookup(
         detail={
             **({"typed_as": kind} if result.typed_as else {}),
             **({"rid": rid} if rid else {}),
+            **(history.detail(signin, result) if signin else {}),
             **(via or {}),
         }
         or None,

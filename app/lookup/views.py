@@ -2,25 +2,22 @@
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, redirect, request, send_file, session, url_for
+from flask import Blueprint, abort, current_app, redirect, request, send_file, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app.lookup import services
-from app.lookup.wording import DRIVING_SHORT, LEVEL_WORDS
+from app.auth.sessions import current_session
+from app.lookup import history, services
 from app.permissions import roles_required
 from app.ratelimits import lookup_limits
 from app.registry import photos
-from app.registry.results import LookupResult, PersonResult
 from app.rendering import render, wants_fragment
 
 bp = Blueprint("lookup", __name__)
 
 LOOKUP_ROLES = ("officer", "dispatcher", "reviewer", "admin")
-HISTORY_SIZE = 20
 
 
 @dataclass(frozen=True)
@@ -96,9 +93,15 @@ def photo(person_id: str) -> Response:
     return send_file(path, max_age=0)
 
 
-def _page(layout: Layout, **context: object) -> Response:
+def _page(layout: Layout, entries: list[history.Entry] | None = None, **context: object) -> Response:
+    """The page or fragment, with this sign-in's history (`entries` when the caller has read it already)."""
     return render(
-        layout.page, "lookup/_outcome.html", layout=layout, history=_history(), is_fragment=wants_fragment(), **context
+        layout.page,
+        "lookup/_outcome.html",
+        layout=layout,
+        history=_history() if entries is None else entries,
+        is_fragment=wants_fragment(),
+        **context,
     )
 
 
@@ -110,13 +113,12 @@ def _submit(layout: Layout) -> Response:
         kind = "auto"
     rid = secrets.token_urlsafe(9)
     try:
-        result = services.lookup(raw, kind, rid=rid)  # type: ignore[arg-type]
+        result = services.lookup(raw, kind, rid=rid, signin=current_session().tag)  # type: ignore[arg-type]
     except services.LookupInputError as error:
         response = _page(layout, error=str(error), q=raw, kind=kind, status=422)
         # The address bar must not keep an earlier result's URL: reloading it would show that result.
         response.headers["HX-Replace-Url"] = url_for(layout.endpoint)
         return response
-    _remember(rid, result)
     url = url_for(layout.result, rid=rid)
     if not wants_fragment():
         return redirect(url, code=303)
@@ -127,42 +129,20 @@ def _submit(layout: Layout) -> Response:
 
 def _replay(layout: Layout, rid: str) -> Response:
     """Show a result of this session again, looked up afresh (the registry may have changed)."""
-    entry = next((e for e in _history() if e["rid"] == rid), None)
+    entries = _history()
+    entry = next((e for e in entries if e.rid == rid), None)
     if entry is None:
         # A bookmark from an earlier session, or the session timed out: the form, why it is empty, and (from
         # the audit trail, for this user only) what that result was for, so it can be looked up again.
         earlier = services.earlier_lookup(current_user.id, rid)
-        return _page(layout, expired=True, earlier=earlier, status=404)
-    result = services.lookup(entry["query"], entry["kind"])
-    return _page(layout, result=result, q=result.query, kind=entry["kind"], rid=rid)
+        return _page(layout, entries, expired=True, earlier=earlier, status=404)
+    result = services.lookup(entry.query, entry.kind)
+    return _page(layout, entries, result=result, q=result.query, kind=entry.kind, rid=rid)
 
 
-def _history() -> list[dict[str, str]]:
-    return list(session.get("lookups", []))
-
-
-def _remember(rid: str, result: LookupResult) -> None:
-    entry = {
-        "rid": rid,
-        "kind": result.kind,
-        "query": result.query,
-        "at": datetime.now(UTC).strftime("%H:%M UTC"),
-        "summary": _summary(result),
-    }
-    session["lookups"] = [entry, *_history()][:HISTORY_SIZE]
-
-
-def _summary(result: LookupResult) -> str:
-    """What the history line says: each person's level, and a driving record worth relaying."""
-    if not result.found:
-        return "no record"
-    if not result.persons:
-        return "official car, no person"
-    return ", ".join(_person_summary(p) for p in result.persons)
-
-
-def _person_summary(person: PersonResult) -> str:
-    words = LEVEL_WORDS[person.level].lower()
-    if person.driving is not None and person.driving.level in DRIVING_SHORT:
-        words += f" ({DRIVING_SHORT[person.driving.level]})"
-    return words
+def _history() -> list[history.Entry]:
+    """This sign-in's lookups, from the audit trail (app.lookup.history); none before the session is stored."""
+    signed_in = current_session()
+    if signed_in.tag is None or signed_in.created_at is None:
+        return []
+    return history.recent(current_user.id, signed_in.tag, signed_in.created_at)

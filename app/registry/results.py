@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from app import plates
 from app.extensions import db
@@ -165,10 +165,18 @@ class LookupResult:
 def find_plate(plate: str, today: date) -> LookupResult:
     """The vehicle with this canonical plate (app.plates.normalise) and its person, or the plate's hint and near
     matches on a miss. A plate only: a card number typed as a plate is not looked for here."""
-    vehicle = db.session.scalar(
-        select(Vehicle)
-        .where(Vehicle.plate == plate)
-        .options(joinedload(Vehicle.mission), joinedload(Vehicle.person).options(*_person_loads()))
+    # One statement: the person's few cards are joined too (for _current_card), hence unique().
+    vehicle = (
+        db.session.scalars(
+            select(Vehicle)
+            .where(Vehicle.plate == plate)
+            .options(
+                joinedload(Vehicle.mission),
+                joinedload(Vehicle.person).options(*_person_loads(), joinedload(Person.cards)),
+            )
+        )
+        .unique()
+        .one_or_none()
     )
     hint = plates.decode(plate)
     if vehicle is None:
@@ -276,7 +284,8 @@ def person_result(person: Person, card: Card | None, today: date, extra_problems
 
 
 def _person_loads() -> tuple[object, ...]:
-    return (joinedload(Person.mission), joinedload(Person.principal), selectinload(Person.cards))
+    """What person_result reads of a person, in the same statement: the mission and the principal."""
+    return (joinedload(Person.mission), joinedload(Person.principal))
 
 
 def _current_card(person: Person) -> Card | None:
