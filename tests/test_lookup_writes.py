@@ -23,7 +23,7 @@ WRITES = ("INSERT", "UPDATE", "DELETE")
 # Statements of one signed-in htmx plate hit, after this work (bench/lookup_statements.py --show lists them):
 # session, user with agency, vehicle with its person, mission and cards, driving record, data-as-of, the audit
 # event's write (on PostgreSQL with its append lock), the user again after the commit, the history.
-MOST_STATEMENTS = {"sqlite": 9, "postgresql": 12}
+MOST_STATEMENTS = {"sqlite": 8, "postgresql": 8}
 
 
 @dataclass

@@ -3,7 +3,6 @@
 from app.models.accounts import Agency, User, UserSession
 from app.models.api_tokens import ApiToken
 from app.models.audit import AuditEvent
-from app.models.audit_reads import USER_SINCE
 from app.models.driving import DrivingPoints
 from app.models.incidents import IdempotencyKey, Incident, IncidentAttachment, IncidentCounter, IncidentEvent
 from app.models.keys import SigningKey
@@ -13,7 +12,6 @@ __all__ = [
     "Agency",
     "ApiToken",
     "AuditEvent",
-    "USER_SINCE",
     "Card",
     "DrivingPoints",
     "IdempotencyKey",

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Integer, String, Text, event
+from sqlalchemy import BigInteger, Index, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
 from app.models.base import Model, UTCDateTime
@@ -28,6 +28,8 @@ class AuditEvent(Model):
     """
 
     __tablename__ = "audit_events"
+    # One user's events since a moment: the lookup history reads a sign-in's lookups back (app/lookup/history.py).
+    __table_args__ = (Index("ix_audit_events_user_id_occurred_at", "user_id", "occurred_at"),)
 
     id: Mapped[int] = mapped_column(EVENT_ID, primary_key=True)
     # PostgreSQL: the id of the transaction that wrote the event (pg_current_xact_id), which is how the sealer

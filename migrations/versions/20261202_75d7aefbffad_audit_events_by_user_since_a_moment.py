@@ -6,7 +6,7 @@ not a batch: a batch could rebuild the table and lose its append-only triggers. 
 audit writes while it builds (seconds for a year's trail).
 
 Revision ID: 75d7aefbffad
-Revises: 34293057b7e7
+Revises: 2c3945d0199f
 Create Date: 2026-12-02 15:00:33.430406
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "75d7aefbffad"
-down_revision = "34293057b7e7"
+down_revision = "2c3945d0199f"
 branch_labels = None
 depends_on = None
 
