@@ -248,10 +248,10 @@ def test_the_page_says_how_far_the_trail_is_sealed(app: Flask, admin: FlaskClien
     from tests.audit_support import seal_everything  # noqa: PLC0415
 
     page = admin.get("/admin/audit").get_data(as_text=True)
-    assert "Not sealed yet." in page and "not sealed yet, the oldest from" in page
+    assert "Nothing is sealed yet." in page and "wait for the first seal, the oldest from" in page
     with app.app_context():
         seal_everything()
     page = admin.get("/admin/audit").get_data(as_text=True)
     assert "Sealed in 1 signed batch, the newest at" in page
     # Only this page view since the seal: one event waits for the next seal.
-    assert "1 event not sealed yet, the oldest from" in page
+    assert "1 event waits for the next seal, the oldest from" in page
