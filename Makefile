@@ -36,6 +36,13 @@ run: $(VENV)/.runtime
 	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) $(TLS_ARGS) --access-logfile - --access-logformat '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms' wsgi:app
 
 ## make test: install what the tests need, lint, run every test on SQLite, and on PostgreSQL when TEST_DATABASE_URL is set
+# The tests run in TEST_WORKERS processes (pytest-xdist), each with its own app, browser and PostgreSQL database
+# (tests/conftest.py); `make test TEST_WORKERS=0` runs them in one process.
+TEST_WORKERS ?= 2
+# worksteal: a worker that runs out of tests takes some from the other, so a few slow browser tests at the end
+# do not leave a core idle.
+PYTEST_PARALLEL = -n $(TEST_WORKERS) $(if $(filter 0,$(TEST_WORKERS)),,--dist worksteal)
+
 test: $(VENV)/.dev browser-deps
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-sqlite
@@ -50,12 +57,12 @@ lint: $(VENV)/.dev
 
 test-sqlite:
 	@echo "== test suite on SQLite =="
-	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -q
+	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -q $(PYTEST_PARALLEL)
 
 # The browser tests drive the UI and do not depend on the database backend, so this run leaves them out.
 test-postgres:
 	@echo "== test suite on PostgreSQL =="
-	$(BIN)/python -m pytest -q -m "not browser"
+	$(BIN)/python -m pytest -q -m "not browser" $(PYTEST_PARALLEL)
 
 ## browser-deps: Debian's Chromium for the browser tests (Playwright cannot download a browser here)
 browser-deps:
