@@ -977,8 +977,9 @@ def lock_line(r: Result) -> str:
     per = r.lock["requests"]
     app_ms, wait_ms, held_ms = (r.lock[k] / per * 1000 for k in ("request_s", "wait_s", "held_s"))
     line = (
-        f"lock {r.database} {r.size} {r.workers}w {r.row}: {app_ms:.2f} ms in the app per request, waiting for the "
-        f"append lock {wait_ms:.2f} ms ({wait_ms / app_ms:.0%}), holding it {held_ms:.2f} ms "
+        f"lock {r.database} {r.size} {r.workers}w {r.row}: {app_ms:.2f} ms in the app per request, taking the append "
+        f"lock (its statements and any wait) {wait_ms:.2f} ms ({wait_ms / app_ms:.0%}), holding it to the end of the "
+        f"commit {held_ms:.2f} ms "
         f"(wait+hold {(wait_ms + held_ms) / app_ms:.0%})"
     )
     if "advisory_waiting_avg" in r.lock:
