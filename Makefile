@@ -83,4 +83,4 @@ durability: $(VENV)/.runtime
 # options, e.g. make bench BENCH_ARGS="--database postgresql --sizes 1x --workers 1,2,4 --rows bare,lookup".
 bench: $(VENV)/.runtime
 	@command -v wrk >/dev/null || { echo "wrk is not installed (Debian: apt-get install wrk)"; exit 1; }
-	$(BIN)/python bench/served.py $(BENCH_ARGS)
+	$(BIN)/python -m bench.served $(BENCH_ARGS)

@@ -1,7 +1,7 @@
 """The app as `wsgi:app` serves it, plus what only the benchmark needs: `gunicorn bench.wsgi_bench:app`.
 
 - `/bench/bare` answers a constant through the same app, hooks and server settings: the limit every row of
-  bench/served.py is compared with. It exists only here, never in the product.
+  bench/served/ is compared with. It exists only here, never in the product.
 - BENCH_INSTANCE: the instance folder of the benchmark's registry (photos, card-signing keys).
 - BENCH_RATELIMIT_PREFIX: the rate limiter's Redis key prefix, so a run never shares counters with a real app.
 - BENCH_LOCK_STATS (a folder): time the audit chain's append lock (app/audit/chain.py lock_chain) in every worker:

@@ -1,4 +1,4 @@
-"""The served benchmark (bench/served.py, `make bench`) starts, serves, signs in and reads its own output.
+"""The served benchmark (bench/served/, `make bench`) starts, serves, signs in and reads its own output.
 
 The real benchmark is too noisy for a gate and takes minutes; this runs its --smoke mode: a 300-person SQLite
 registry, gunicorn with one worker, the bare route and the audited plate lookup for one second each (wrk's part
@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from bench.served import parse_wrk
+from bench.served.measure import parse_wrk
 
-BENCH = Path(__file__).resolve().parent.parent / "bench" / "served.py"
+ROOT = Path(__file__).resolve().parent.parent
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 
 WRK_OUTPUT = """Running 8s test @ http://127.0.0.1:40111
@@ -54,11 +54,12 @@ def test_smoke_run_serves_the_audited_lookup_and_writes_its_table_and_json(tmp_p
     report = tmp_path / "latest.json"
     storage = os.environ.get("TEST_REDIS_URL") or "memory://"
     result = subprocess.run(
-        [sys.executable, str(BENCH), "--smoke", "--workers", "1", "--json", str(report)]
+        [sys.executable, "-m", "bench.served", "--smoke", "--workers", "1", "--json", str(report)]
         + ["--ratelimit-storage", storage],
         capture_output=True,
         text=True,
         timeout=180,
+        cwd=ROOT,
         env={**os.environ, "ENVOY_BENCH_CACHE": str(tmp_path / "cache")},
     )
     assert result.returncode == 0, result.stdout + result.stderr
