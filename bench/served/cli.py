@@ -347,6 +347,7 @@ def main(argv: list[str] | None = None) -> int:
     steps = len(backends) * len(args.sizes) * (1 + len(args.workers) * len(args.rows)) + int(args.import_timing)
     progress = Progress(steps)
     started = time.monotonic()
+    load_at_start = os.getloadavg()
     builds: list[Build] = []
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="envoy-served-") as temporary:
@@ -358,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "commit": commit(),
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine(pg_url),
+        "machine": {**machine(pg_url), "load_average_at_start": load_at_start},
         "settings": {
             "connections": args.connections,
             "duration_s": args.duration,
@@ -375,5 +376,6 @@ def main(argv: list[str] | None = None) -> int:
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(table(builds, results, args))
-    print(f"written to {args.json} in {report['elapsed_s']:.0f} s")
+    loads = f"{load_at_start[0]:.1f} at the start, {report['machine']['load_average_at_end'][0]:.1f} at the end"
+    print(f"written to {args.json} in {report['elapsed_s']:.0f} s; load average {loads} ({os.cpu_count()} CPUs)")
     return 0
