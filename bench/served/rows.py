@@ -23,13 +23,11 @@ class Row:
 
 LOOKUP_BODY = "csrf_token={csrf}&q={{key}}&kind={kind}"
 
-
 INCIDENT_BODY = (
     "csrf_token={csrf}&idempotency_key={{unique}}&type=traffic&occurred_at={occurred}&time_zone=America%2FNew_York"
     "&place=1+Bench+Avenue&state=NY&narrative=Stopped+for+the+served+benchmark.&actions_taken=released"
     "&citation_number=C-10001"
 )
-
 
 ROWS = (
     Row("bare", "bare route (/bench/bare, the limit)", "GET", "/bench/bare", expect_text="ok"),
@@ -103,6 +101,5 @@ ROWS = (
         audited=True,
     ),
 )
-
 
 ROW_NAMES = tuple(row.name for row in ROWS)
