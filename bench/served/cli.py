@@ -201,6 +201,7 @@ def run_database(
                 made = build(backend, url, instance, size, persons, args.cache)
             if size == "1x" and args.import_timing:
                 progress.step(f"{backend} {size}: registry import")
+                progress.clear()  # the import draws its own bars
                 made.import_s = time_import(backend, pg_url, folder, url, instance)
             builds.append(made)
             say(

@@ -7,6 +7,7 @@ import os
 import random
 import secrets
 import shutil
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stderr, suppress
@@ -213,7 +214,8 @@ def time_import(backend: str, pg_url: str | None, folder: Path, source_url: str,
         with target.app_context():
             migrate()
             started = time.perf_counter()
-            interchange.import_folder(exported, folder / "import-instance")
+            # The import command's own progress bars (click), on a terminal only.
+            interchange.import_folder(exported, folder / "import-instance", progress=sys.stdout.isatty())
             seconds = time.perf_counter() - started
             db.engine.dispose()
     shutil.rmtree(exported, ignore_errors=True)
