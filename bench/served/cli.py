@@ -144,6 +144,8 @@ def measure_server(
                         f"{numbers['requests']} answers were not 2xx/3xx"
                     )
                 check_once(row, request, server.port, fixture)  # still the success case after the run
+                if numbers["socket_errors"]:
+                    say(f"row {row.name}: wrk counted {numbers['socket_errors']} socket errors (connect/read/timeout)")
                 if row.name == "bare":
                     bare_rps = numbers["rps"]
                 result = Result(
