@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import make_url
+
 import bench.served as served
 from bench.served.measure import (
     AuditMeter,
@@ -115,7 +117,13 @@ def measure_server(
     results: list[Result] = []
     meter = AuditMeter(url)
     try:
-        with serve(url, instance, workers, folder, lock_folder) as server:
+        application = f"envoy-bench-{os.getpid()}-{workers}"
+        served_url = url
+        if backend == "postgresql":  # names the server's connections in pg_stat_activity (WaitSampler)
+            served_url = (
+                make_url(url).update_query_dict({"application_name": application}).render_as_string(hide_password=False)
+            )
+        with serve(served_url, instance, workers, folder, lock_folder) as server:
             browser = Browser(server.port)
             browser.sign_in(OFFICER)
             bare_rps = None
@@ -131,7 +139,7 @@ def measure_server(
                 before = meter.read()
                 locks_before = lock_totals(lock_folder) if lock_folder else {}
                 if lock_folder and backend == "postgresql":
-                    with WaitSampler(url) as sampler:
+                    with WaitSampler(url, application) as sampler:
                         numbers = run_wrk(request, server.port, args.connections, args.duration)
                     waits = sampler.summary()
                 else:

@@ -157,17 +157,19 @@ def lock_totals(folder: Path) -> dict[str, float]:
 
 
 class WaitSampler:
-    """PostgreSQL only: every 20 ms, how many backends of this database wait on an advisory lock (the audit
+    """PostgreSQL only: every 20 ms, how many of the server's backends (its connections carry `application`
+    as application_name; other work on the same server is not counted) wait on an advisory lock (the audit
     append lock) and how many are running a statement, from pg_stat_activity, while a row runs."""
 
     QUERY = (
         "SELECT count(*) FILTER (WHERE wait_event_type = 'Lock' AND wait_event = 'advisory'), "
-        "count(*) FILTER (WHERE state = 'active') - 1 FROM pg_stat_activity WHERE datname = current_database()"
+        "count(*) FILTER (WHERE state = 'active') FROM pg_stat_activity WHERE application_name = :application"
     )
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, application: str) -> None:
         from sqlalchemy import create_engine
 
+        self.application = application
         self.engine = create_engine(url)
         self.samples: list[tuple[int, int]] = []
         self.stop = threading.Event()
@@ -178,7 +180,7 @@ class WaitSampler:
 
         with self.engine.connect() as connection:
             while not self.stop.wait(0.02):
-                waiting, active = connection.execute(text(self.QUERY)).one()
+                waiting, active = connection.execute(text(self.QUERY), {"application": self.application}).one()
                 connection.commit()
                 self.samples.append((int(waiting), int(active)))
 
