@@ -13,6 +13,7 @@
 import json
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,14 +38,15 @@ def bare() -> str:
 class LockTimer:
     """Running totals of one worker (sync workers: one request at a time, so plain attributes will do)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, original_lock: Callable[[Any], None]) -> None:
         self.file = folder / f"{os.getpid()}.json"
+        self.original_lock = original_lock
         self.totals = {"requests": 0, "request_s": 0.0, "locks": 0, "wait_s": 0.0, "held_s": 0.0}
         self.taken_at: float | None = None
 
     def lock(self, connection: Any) -> None:
         started = time.perf_counter()
-        ORIGINAL_LOCK(connection)
+        self.original_lock(connection)
         self.taken_at = time.perf_counter()
         self.totals["locks"] += 1
         self.totals["wait_s"] += self.taken_at - started
@@ -61,19 +63,20 @@ class LockTimer:
         self.file.write_text(json.dumps(self.totals), encoding="utf-8")
 
 
-ORIGINAL_LOCK = chain.lock_chain
-
 if os.environ.get("BENCH_LOCK_STATS"):
     _timers: dict[int, LockTimer] = {}
+    # The audit chain's rewrite (issue 13) may drop lock_chain: then only the requests are timed (locks stay 0).
+    _original_lock = getattr(chain, "lock_chain", None)
 
     def _timer() -> LockTimer:
         """One per worker process: gunicorn forks after import, so the pid is looked up when first used."""
         pid = os.getpid()
         if pid not in _timers:
-            _timers[pid] = LockTimer(Path(os.environ["BENCH_LOCK_STATS"]))
+            _timers[pid] = LockTimer(Path(os.environ["BENCH_LOCK_STATS"]), _original_lock or (lambda _c: None))
         return _timers[pid]
 
-    chain.lock_chain = lambda connection: _timer().lock(connection)  # type: ignore[assignment]
+    if _original_lock is not None:
+        chain.lock_chain = lambda connection: _timer().lock(connection)  # type: ignore[assignment]
     event.listen(Session, "after_commit", lambda session: _timer().released(session))
     event.listen(Session, "after_rollback", lambda session: _timer().released(session))
     inner = app.wsgi_app
