@@ -10,7 +10,7 @@ interchange folder (1x only: the import path's speed), signs an officer in throu
 dispatcher's API token and card QR tokens, then for each worker count starts gunicorn and runs each row with
 `wrk -t1 -c<connections> -d<duration>s --latency` and prints one table. SQLite runs in a temporary file; the
 1.1-million-person SQLite registry is cached (~/.cache/envoy-bench, keyed by the seed code, the migrations and
-the date). PostgreSQL runs when --database says so, or (auto, the default) when BENCH_DATABASE_URL is set or a
+the week). PostgreSQL runs when --database says so, or (auto, the default) when BENCH_DATABASE_URL is set or a
 server answers at postgresql+psycopg://envoy:envoy@127.0.0.1:5432/postgres; it works in a schema of its own,
 dropped afterwards, except at 20x: the seeded registry is kept as a database `envoy_bench_20x_<key>` and each run
 works in a copy (CREATE DATABASE ... TEMPLATE, dropped afterwards); --no-cache seeds afresh in a schema.
