@@ -83,3 +83,11 @@ durability: $(VENV)/.runtime
 	@if [ -n "$$BENCH_DATABASE_URL" ]; then echo "== durability on PostgreSQL =="; \
 	  $(BIN)/python bench/incident_durability.py --database-url "$$BENCH_DATABASE_URL"; \
 	else echo "BENCH_DATABASE_URL is not set: skipped the PostgreSQL run"; fi
+
+.PHONY: bench
+## make bench: the served benchmark (bench/README.md): gunicorn + wrk on loopback, SQLite and (when reachable)
+# PostgreSQL, 1x and 20x registries; prints one table and writes bench/results/latest.json. BENCH_ARGS passes
+# options, e.g. make bench BENCH_ARGS="--database postgresql --sizes 1x --workers 1,2,4 --rows bare,lookup".
+bench: $(VENV)/.runtime
+	@command -v wrk >/dev/null || { echo "wrk is not installed (Debian: apt-get install wrk)"; exit 1; }
+	$(BIN)/python -m bench.served $(BENCH_ARGS)
