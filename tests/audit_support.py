@@ -16,10 +16,15 @@ PATIENCE_SECONDS = 60
 
 def seal_everything(*, patience: float = PATIENCE_SECONDS) -> list[AuditSeal]:
     """Seal every event in one batch (or, after `patience`, what can be sealed); call inside an app context."""
+    wait_until_sealable(patience=patience)
+    return seals.seal_all()
+
+
+def wait_until_sealable(*, patience: float = PATIENCE_SECONDS) -> None:
+    """Wait until one seal can cover every event written so far (call inside an app context)."""
     deadline = time.monotonic() + patience
     while not _all_sealable() and time.monotonic() < deadline:
         time.sleep(0.05)
-    return seals.seal_all()
 
 
 def _all_sealable() -> bool:

@@ -24,7 +24,7 @@ from app.audit import sealkeys, seals, sealstore, service
 from app.audit.actor import Actor
 from app.extensions import db
 from app.models.audit import AuditArchive, AuditEvent, AuditSeal
-from tests.audit_support import seal_everything
+from tests.audit_support import seal_everything, wait_until_sealable
 from tests.conftest import TEST_DATABASE_URL
 
 ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
@@ -91,6 +91,8 @@ def test_a_sealed_trail_verifies_with_its_counts_keys_store_and_tail(app: Flask,
 
 def test_seal_command_seals_everything_and_says_so(app: Flask, runner: FlaskCliRunner) -> None:
     _append(app, 4)
+    with app.app_context():
+        wait_until_sealable()
     result = runner.invoke(args=["audit", "seal"])
     assert result.exit_code == 0, result.output
     assert "sealed 4 event(s) in 1 seal(s), up to seal 1" in result.output
