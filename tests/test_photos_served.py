@@ -192,6 +192,24 @@ def test_300_photo_fetches_leave_300_audit_events_and_then_a_429(
     assert client.post("/lookup", data={"q": "DA100001", "kind": "card"}).status_code == 303  # lookups go on
 
 
+def test_photo_fetches_from_one_address_are_limited_across_its_users(
+    app_with: Callable[..., Flask], tmp_path: Path
+) -> None:
+    app = app_with(RATELIMIT_ENABLED=True, PHOTO_RATE_PER_USER="100/hour", PHOTO_RATE_PER_IP="3/hour")
+    _import(app, tmp_path)
+    clients = []
+    for _ in range(2):
+        with app.app_context():
+            user = make_user("officer")
+        client = app.test_client()
+        assert sign_in(client, user.email).status_code == 302
+        clients.append((client, _photo_address(client)))
+    (alice, alice_photo), (bob, bob_photo) = clients
+    assert [_is_the_photo(alice.get(alice_photo)) for _ in range(2)] == [True, True]
+    assert _is_the_photo(bob.get(bob_photo))
+    assert bob.get(bob_photo).status_code == 429
+
+
 # --- The API ---------------------------------------------------------------------------------------------------
 
 

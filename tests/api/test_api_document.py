@@ -141,6 +141,7 @@ def test_real_answers_of_every_endpoint_fit_the_document(app: Flask, client: Fla
     incident = "/api/v1/incidents/{reference}"
     fits(document, incident, "get", 200, client.get(filed.headers["Location"], headers=officer).json)
     fits(document, incident, "get", 404, client.get("/api/v1/incidents/INC-2020-000001", headers=officer).json)
+    fits(document, "/api/v1/photos/{ref}", "get", 404, client.get("/api/v1/photos/P0000001", headers=officer).json)
 
 
 def test_a_field_missing_from_the_document_would_fail(client: FlaskClient) -> None:
