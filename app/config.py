@@ -27,6 +27,9 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_KEY_PREFIX": "envoy",
     "LOOKUP_RATE_PER_USER": "60/minute",
     "LOOKUP_RATE_PER_IP": "120/minute",
+    # Photo fetches, counted apart from lookups: a result can show several photos, and each view fetches them.
+    "PHOTO_RATE_PER_USER": "120/minute",
+    "PHOTO_RATE_PER_IP": "240/minute",
     # Per address: a whole station behind one NAT signs in at shift change (two hits each with TOTP).
     "SIGNIN_RATE_PER_IP": "30/minute",
     "SIGNIN_RATE_PER_EMAIL": "5/minute",
@@ -70,6 +73,8 @@ ENVIRONMENT = {
     "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
     "LOOKUP_RATE_PER_USER": "LOOKUP_RATE_PER_USER",
     "LOOKUP_RATE_PER_IP": "LOOKUP_RATE_PER_IP",
+    "PHOTO_RATE_PER_USER": "PHOTO_RATE_PER_USER",
+    "PHOTO_RATE_PER_IP": "PHOTO_RATE_PER_IP",
     "SIGNIN_RATE_PER_IP": "SIGNIN_RATE_PER_IP",
     "SIGNIN_RATE_PER_EMAIL": "SIGNIN_RATE_PER_EMAIL",
     "TRUSTED_PROXIES": "TRUSTED_PROXIES",

@@ -1,4 +1,4 @@
-"""Rate limits the views apply: lookups per user and per IP, sign-in per IP and per email typed in.
+"""Rate limits the views apply: lookups and photos per user and per IP, sign-in per IP and per email typed in.
 
 Counters live in RATELIMIT_STORAGE_URI (memory:// for one process, redis:// shared by every
 process in production). A hit over a limit is a 429 with Retry-After, a warning in the log
@@ -31,6 +31,8 @@ AUDIT_EVERY = parse("1/minute")
 # Each limit's name is its scope: the bucket is shared by every view the decorator is on.
 LOOKUP_PER_USER = "lookup-user"
 LOOKUP_PER_IP = "lookup-ip"
+PHOTO_PER_USER = "photo-user"
+PHOTO_PER_IP = "photo-ip"
 SIGNIN_PER_IP = "signin-ip"
 SIGNIN_PER_EMAIL = "signin-email"
 
@@ -42,6 +44,18 @@ def lookup_limits(view: F) -> F:
     """
     view = limiter.shared_limit(_lookup_rate_per_ip, scope=LOOKUP_PER_IP, key_func=ip_key, on_breach=_breached)(view)
     return limiter.shared_limit(_lookup_rate_per_user, scope=LOOKUP_PER_USER, key_func=user_key, on_breach=_breached)(
+        view
+    )
+
+
+def photo_limits(view: F) -> F:
+    """Limit photo fetches per signed-in user (PHOTO_RATE_PER_USER) and per IP (PHOTO_RATE_PER_IP).
+
+    Their own buckets, not the lookups': a result shows several photos and a reload fetches them again, but
+    looking up stays possible when the photos are throttled. Put it under the role check, like lookup_limits.
+    """
+    view = limiter.shared_limit(_photo_rate_per_ip, scope=PHOTO_PER_IP, key_func=ip_key, on_breach=_breached)(view)
+    return limiter.shared_limit(_photo_rate_per_user, scope=PHOTO_PER_USER, key_func=user_key, on_breach=_breached)(
         view
     )
 
@@ -73,6 +87,14 @@ def _lookup_rate_per_user() -> str:
 
 def _lookup_rate_per_ip() -> str:
     return str(current_app.config["LOOKUP_RATE_PER_IP"])
+
+
+def _photo_rate_per_user() -> str:
+    return str(current_app.config["PHOTO_RATE_PER_USER"])
+
+
+def _photo_rate_per_ip() -> str:
+    return str(current_app.config["PHOTO_RATE_PER_IP"])
 
 
 def _signin_rate_per_ip() -> str:

@@ -78,7 +78,7 @@ MATRIX: dict[str, Row] = {
     "lookup.dispatch": Row(SIGNED_IN),
     "lookup.dispatch_post": Row(SIGNED_IN),
     "lookup.dispatch_result": Row(SIGNED_IN, {"rid": "unknown"}),
-    "lookup.photo": Row(SIGNED_IN, {"person_id": "P404"}),
+    "lookup.photo": Row(SIGNED_IN, {"ref": "not-a-ref"}),
     # Cards: the QR result for anyone signed in, the public key set for anyone, administration for admins
     "cards.verify": Row(SIGNED_IN, {"token": "not-a-token"}),
     "cards.verify_scanned": Row(SIGNED_IN),
@@ -109,6 +109,7 @@ MATRIX: dict[str, Row] = {
     "api.verify": Row(SIGNED_IN),
     "api.file_incident": Row(OFFICER),
     "api.incident": Row(SIGNED_IN, {"reference": "INC-2026-000001"}),
+    "api.photo": Row(SIGNED_IN, {"ref": "not-a-ref"}),
     "api.openapi": Row(EVERYONE),
     "api.docs": Row(EVERYONE),
     "api_tokens.index": Row(ADMIN),

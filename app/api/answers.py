@@ -4,11 +4,11 @@ from typing import Any
 
 from app.cards.services import CardCheck, Outcome
 from app.models import Incident
-from app.registry.results import LookupResult, iso
+from app.registry.results import LookupResult, PhotoUrl, iso
 
 
-def lookup(result: LookupResult) -> dict[str, Any]:
-    return result.to_dict()
+def lookup(result: LookupResult, photo_url: PhotoUrl | None = None) -> dict[str, Any]:
+    return result.to_dict(photo_url)
 
 
 def miss(result: LookupResult) -> dict[str, Any]:
@@ -25,9 +25,9 @@ def miss(result: LookupResult) -> dict[str, Any]:
     }
 
 
-def verify(check: CardCheck) -> dict[str, Any]:
+def verify(check: CardCheck, photo_url: PhotoUrl | None = None) -> dict[str, Any]:
     """A scan: `verified` or the reason, each step, and the card's person as a lookup shows them."""
-    found = check.to_dict()
+    found = check.to_dict(photo_url)
     return {
         "result": "verified" if check.outcome is Outcome.VALID else str(check.outcome),
         "card_number": found["card_number"],

@@ -24,6 +24,7 @@ from app.immunity.codes import (
 from app.immunity.driving import DrivingLevel
 from app.incident_codes import ActionTaken, IncidentType, Status
 from app.incidents.schema import IncidentInput
+from app.lookup import photo_refs
 from app.offices import Office
 
 # Path parameters: the shapes a request may have before the lookup's own normalisation reads it. ASCII only: a
@@ -38,10 +39,15 @@ IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9_-]{16,64}$"
 # A QR token (ES256 JWT, a few hundred characters) or the card's BASE_URL/v/<token> address.
 SCAN_MAX = 4096
 
+# A photo address's reference (app.lookup.photo_refs): itsdangerous's URL-safe alphabet.
+PHOTO_REF_PATTERN = r"^[A-Za-z0-9_.-]+$"
+PHOTO_REF_MAX = photo_refs.MAX_LENGTH
+
 PATH_PARAMETERS: dict[str, dict[str, Any]] = {
     "plate": {"type": "string", "pattern": PLATE_PATTERN, "minLength": 1, "maxLength": PLATE_MAX},
     "card_number": {"type": "string", "pattern": CARD_NUMBER_PATTERN, "minLength": 4, "maxLength": CARD_NUMBER_MAX},
     "reference": {"type": "string", "pattern": REFERENCE_PATTERN, "minLength": 15, "maxLength": REFERENCE_MAX},
+    "ref": {"type": "string", "pattern": PHOTO_REF_PATTERN, "minLength": 1, "maxLength": PHOTO_REF_MAX},
 }
 
 
@@ -192,7 +198,9 @@ class Person(Answerish):
     driving: Driving | None
     consular_notification: ConsularNotification
     contacts: list[Contact]
-    photo_url: str | None
+    photo_url: str | None = Field(
+        description="The photo's address under /api/v1/photos/ (this token's user only, for 12 hours), or null"
+    )
 
 
 class LookupAnswer(Answerish):

@@ -28,19 +28,20 @@ SHAPES = {
 REFERENCE = re.compile(schemas.REFERENCE_PATTERN)
 
 
-def look_up(raw: str, kind: Kind) -> LookupResult:
+def look_up(raw: str, kind: Kind, rid: str | None = None) -> LookupResult:
     """The web page's lookup of a plate or card number from the URL; LookupInputError (400) when it cannot be
-    one. A path parameter outside the document's pattern is refused here, audited like any invalid query."""
+    one. A path parameter outside the document's pattern is refused here, audited like any invalid query.
+    `rid` names the answer, as on the page: its photo addresses are bound to it."""
     pattern, message = SHAPES[kind]
     if not pattern.fullmatch(raw):
         letters = alphabets.foreign_letters(raw)
         audit.record_now(f"lookup.{kind}", "invalid", detail=via_api())
         raise lookups.LookupInputError(alphabets.retype_message(letters) if letters else message)
-    return lookups.lookup(raw, kind, via=via_api())
+    return lookups.lookup(raw, kind, rid=rid, via=via_api())
 
 
-def verify(token: str) -> CardCheck:
-    return verify_card_token(token, datetime.now(UTC), via=via_api())
+def verify(token: str, rid: str | None = None) -> CardCheck:
+    return verify_card_token(token, datetime.now(UTC), rid=rid, via=via_api())
 
 
 class SubjectError(incidents.IncidentInputError):

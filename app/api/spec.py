@@ -33,6 +33,8 @@ COMMON_ERRORS = {
     "HTTP_403": (schemas.ApiError, "The token's user has a role that may not do this"),
     "HTTP_429": (schemas.ApiError, "Too many calls: wait Retry-After seconds"),
 }
+IMAGES = ("image/jpeg", "image/png")
+BINARY = {"type": "string", "format": "binary"}
 HEADERS = {
     "401": {"WWW-Authenticate": "Bearer"},
     "429": {"Retry-After": "Seconds until the limit lets calls in again"},
@@ -132,6 +134,8 @@ def _complete(document: dict[str, Any]) -> dict[str, Any]:
                         "description": description,
                         "schema": {"type": "string"},
                     }
+                if status == "200" and "content" not in response:  # the photo: an image, not JSON
+                    response["content"] = {media: {"schema": BINARY} for media in IMAGES}
                 if status == "201":
                     response.setdefault("headers", {})["Location"] = {
                         "description": "The new incident's address",

@@ -6,17 +6,22 @@ request against the document before the view runs and the answer against it afte
 """
 
 import re
+import secrets
 
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from app.api import answers, schemas, services
-from app.api.spec import BadInput, IdempotencyKeyMissing, document, responses, spec
+from app.api.bearer import via_api
+from app.api.spec import COMMON_ERRORS, BadInput, IdempotencyKeyMissing, Responses, document, responses, spec
 from app.errors import DomainError
 from app.extensions import db
+from app.lookup import photo_refs
+from app.lookup.views import serve_photo
 from app.permissions import public, roles_required
-from app.ratelimits import lookup_limits
+from app.ratelimits import lookup_limits, photo_limits
+from app.registry.results import PhotoUrl
 from app.request_size import accepts_body
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -120,7 +125,28 @@ def verify() -> tuple[dict[str, object], int]:
     not, each check, and the card's person as a lookup shows them when the registry knows the card.
     """
     body = schemas.VerifyRequest.model_validate(request.get_json())
-    return answers.verify(services.verify(body.token)), 200
+    rid = secrets.token_urlsafe(9)
+    return answers.verify(services.verify(body.token, rid), _photo_url(rid)), 200
+
+
+@bp.get("/v1/photos/<ref>")
+@roles_required(*LOOKUP_ROLES)
+@photo_limits
+@spec.validate(
+    resp=Responses(
+        "HTTP_200",
+        **COMMON_ERRORS,
+        HTTP_404=(schemas.ApiError, "Not a photo address this token's user was given, or older than 12 hours"),
+    ),
+    tags=["lookup"],
+)
+def photo(ref: str) -> Response:
+    """A person's photo
+
+    The JPEG or PNG at a `photo_url` of a lookup or scan answer. The address works only for the token's user, for
+    12 hours; every fetch is audited (`lookup.photo`) and counted in its own rate limit.
+    """
+    return serve_photo(ref, via_api())
 
 
 @bp.post("/v1/incidents")
@@ -186,7 +212,17 @@ def docs() -> str:
 
 
 def _lookup(raw: str, kind: services.Kind) -> tuple[dict[str, object], int]:
-    result = services.look_up(raw, kind)
+    rid = secrets.token_urlsafe(9)
+    result = services.look_up(raw, kind, rid)
     if not result.found:
         return answers.miss(result), 404
-    return answers.lookup(result), 200
+    return answers.lookup(result, _photo_url(rid)), 200
+
+
+def _photo_url(rid: str) -> PhotoUrl:
+    """Photo addresses of answer `rid` for the token's user, under /api/ (a bearer token, not a session, opens them)."""
+
+    def address(person_id: str) -> str:
+        return url_for("api.photo", ref=photo_refs.make(current_user.id, person_id, rid))
+
+    return address

@@ -7,6 +7,7 @@ finds a card number typed as a plate (and the other way round), and the audit ev
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Literal
 
 from sqlalchemy import select
@@ -17,9 +18,9 @@ from app.audit.search import own_result_event
 from app.cards import numbers
 from app.errors import DomainError
 from app.extensions import db
-from app.lookup import history
+from app.lookup import history, photo_refs
 from app.models import Person
-from app.registry import results
+from app.registry import photos, results
 from app.registry.results import Kind, LookupResult
 
 
@@ -128,5 +129,40 @@ def _record_ids(result: LookupResult) -> list[str]:
     return ids
 
 
-def photo_file(person_id: str) -> str | None:
-    return db.session.scalar(select(Person.photo_file).where(Person.id == person_id))
+def photo_path(ref: str, user_id: int, instance: Path, via: Mapping[str, object] | None = None) -> Path | None:
+    """The photo file `ref` names for this user, or None (the caller's 404); audited either way, one commit.
+
+    Each fetch is an event `lookup.photo` (ok, or refused with the reason) naming the person and the result
+    (`rid`) the photo was shown in, so a walk through the registry's faces leaves a trace even when refused.
+    """
+    reading = photo_refs.read(ref, user_id)
+    refusal = reading.refusal
+    path = None
+    if refusal is None and reading.person_id is not None:
+        path = _photo_file(reading.person_id, instance)
+        refusal = None if path is not None else "no_photo"
+    audit.record(
+        "lookup.photo",
+        "refused" if refusal else "ok",
+        record_ids=[f"person:{reading.person_id}"] if reading.person_id else [],
+        detail={
+            **({"rid": reading.rid} if reading.rid else {}),
+            **({"reason": refusal} if refusal else {}),
+            **(via or {}),
+        }
+        or None,
+    )
+    db.session.commit()
+    return path
+
+
+def _photo_file(person_id: str, instance: Path) -> Path | None:
+    """The person's photo in the instance folder when the registry has one and the file is there."""
+    name = db.session.scalar(select(Person.photo_file).where(Person.id == person_id))
+    if name is None:
+        return None
+    try:
+        path = photos.instance_file(instance, name)
+    except ValueError:  # not a name the registry writes: never follow it
+        return None
+    return path if path.is_file() else None

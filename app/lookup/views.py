@@ -1,18 +1,19 @@
 """The officer's lookup page and the dispatcher's console: POST a query, read the verdict."""
 
+import mimetypes
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, redirect, request, send_file, url_for
+from flask import Blueprint, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.auth.sessions import current_session
-from app.lookup import history, services
+from app.lookup import history, photo_refs, services
 from app.permissions import roles_required
-from app.ratelimits import lookup_limits
-from app.registry import photos
+from app.ratelimits import lookup_limits, photo_limits
 from app.rendering import render, wants_fragment
 
 bp = Blueprint("lookup", __name__)
@@ -77,20 +78,32 @@ def dispatch_result(rid: str) -> Response:
     return _replay(DISPATCH, rid)
 
 
-@bp.get("/photos/<person_id>")
+@bp.get("/photos/<ref>")
 @roles_required(*LOOKUP_ROLES)
-def photo(person_id: str) -> Response:
-    """A person's photo from the instance folder; never cached (registry data)."""
-    name = services.photo_file(person_id)
-    if name is None:
+@photo_limits
+def photo(ref: str) -> Response:
+    """A photo the result `ref` names showed this user (app.lookup.photo_refs); audited, never cached."""
+    return serve_photo(ref)
+
+
+@bp.app_template_global()
+def photo_url(person_id: str, rid: str | None) -> str | None:
+    """The address of a person's photo in result `rid` for the signed-in user (None without a result id)."""
+    if not rid:
+        return None
+    return url_for("lookup.photo", ref=photo_refs.make(current_user.id, person_id, rid))
+
+
+def serve_photo(ref: str, via: Mapping[str, object] | None = None) -> Response:
+    """The photo, or 404 for any ref that is not good for this user (the same answer as an unknown one).
+
+    Read whole (at most 5 MB, app.registry.photos.MAX_BYTES), not streamed: the API's spectree check reads every
+    answer, and no file is left open. Cache-Control: no-store comes from app.security_headers.
+    """
+    path = services.photo_path(ref, current_user.id, Path(current_app.instance_path), via)
+    if path is None:
         abort(404)
-    try:
-        path = photos.instance_file(Path(current_app.instance_path), name)
-    except ValueError:  # not a name the registry writes: never follow it
-        abort(404)
-    if not path.is_file():
-        abort(404)
-    return send_file(path, max_age=0)
+    return Response(path.read_bytes(), mimetype=mimetypes.guess_type(path.name)[0])
 
 
 def _page(layout: Layout, entries: list[history.Entry] | None = None, **context: object) -> Response:

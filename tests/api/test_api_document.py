@@ -56,7 +56,7 @@ def test_every_api_route_and_method_is_in_the_document(app: Flask, client: Flask
             if method.lower() not in paths.get(openapi_path(rule.rule), {}):
                 missing.append(f"{method} {rule.rule}")
     assert not missing, f"API routes missing from /api/openapi.json: {missing}"
-    assert len(paths) == 5  # plates, cards, verify, incidents, incidents/{reference}
+    assert len(paths) == 6  # plates, cards, verify, incidents, incidents/{reference}, photos/{ref}
 
 
 def test_the_document_is_openapi_3_1_with_bearer_auth_and_patterns_on_every_input(client: FlaskClient) -> None:
@@ -141,6 +141,7 @@ def test_real_answers_of_every_endpoint_fit_the_document(app: Flask, client: Fla
     incident = "/api/v1/incidents/{reference}"
     fits(document, incident, "get", 200, client.get(filed.headers["Location"], headers=officer).json)
     fits(document, incident, "get", 404, client.get("/api/v1/incidents/INC-2020-000001", headers=officer).json)
+    fits(document, "/api/v1/photos/{ref}", "get", 404, client.get("/api/v1/photos/P0000001", headers=officer).json)
 
 
 def test_a_field_missing_from_the_document_would_fail(client: FlaskClient) -> None:
@@ -204,7 +205,7 @@ def test_schemathesis_finds_no_server_error_and_no_answer_outside_the_document(a
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
     started = time.monotonic()
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 5
+    assert len(operations) == 6
     for operation in operations:
         fuzz(operation, GenerationMode.POSITIVE, headers, CHECKS)
         fuzz(operation, GenerationMode.NEGATIVE, headers, [*CHECKS, negative_data_rejection])
