@@ -579,3 +579,20 @@ def test_a_sealer_that_finds_another_at_work_skips_its_turn_instead_of_waiting(
             other.rollback()
             other.close()
             db.session.rollback()
+
+
+def test_each_seal_also_goes_to_syslog_when_configured(app_with: Callable[..., Flask]) -> None:
+    import socket  # noqa: PLC0415
+
+    receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    receiver.bind(("127.0.0.1", 0))
+    receiver.settimeout(5)
+    try:
+        app = app_with(AUDIT_SEAL_SYSLOG=f"127.0.0.1:{receiver.getsockname()[1]}")
+        _sealed_trail(app, batches=1)
+        message = receiver.recv(4096).decode()
+    finally:
+        receiver.close()
+    with app.app_context():
+        seal = db.session.scalars(select(AuditSeal)).one()
+    assert "envoy audit seal" in message and seal.seal_hash in message and seal.signature in message
