@@ -22,6 +22,10 @@ DEFAULTS: dict[str, Any] = {
     "SQLALCHEMY_DATABASE_URI": None,  # set from the instance folder when not given
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    # Fields in one form, url-encoded or multipart (app/request_size.py): the largest form, the review queue's
+    # bulk assignment, has about 60. Text fields of a multipart form (not its files) share 500 kB.
+    "MAX_FORM_PARTS": 200,
+    "MAX_FORM_MEMORY_SIZE": 500_000,
     "BASE_URL": "http://127.0.0.1:8000",  # `make run` sets it to the address it serves on
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_KEY_PREFIX": "envoy",
