@@ -76,3 +76,10 @@ durability: $(VENV)/.runtime
 	@if [ -n "$$BENCH_DATABASE_URL" ]; then echo "== durability on PostgreSQL =="; \
 	  $(BIN)/python bench/incident_durability.py --database-url "$$BENCH_DATABASE_URL"; \
 	else echo "BENCH_DATABASE_URL is not set: skipped the PostgreSQL run"; fi
+
+.PHONY: audit-deps
+## make audit-deps: pip-audit on requirements.txt; FAILS (exit 2) when its vulnerability database cannot be reached
+# pip-audit alone reports "No known vulnerabilities found" when it checked nothing (README: Checking dependencies).
+# AUDIT_ARGS passes more pip-audit arguments, e.g. AUDIT_ARGS="--no-deps --disable-pip" to skip pip's resolution.
+audit-deps: $(VENV)/.dev
+	$(BIN)/python tools/audit_deps.py -r requirements.txt $(AUDIT_ARGS)
