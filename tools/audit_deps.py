@@ -18,8 +18,9 @@ from typing import Any
 CLEAN, VULNERABLE, NOT_CHECKED = 0, 1, 2
 UNCHECKED_NOTE = (
     "This is NOT a pass: the vulnerability database could not be reached or did not answer. Run "
-    "`make audit-deps` on a machine that reaches pypi.org (or set PIP_AUDIT_VULNERABILITY_SERVICE=osv where "
-    "api.osv.dev is reachable); see 'Checking dependencies' in the README."
+    "`make audit-deps` on a machine with internet access to PyPI's JSON API (or set "
+    "PIP_AUDIT_VULNERABILITY_SERVICE=osv where OSV's public API is reachable); see 'Checking dependencies' "
+    "in the README."
 )
 
 
