@@ -126,3 +126,36 @@ def test_the_installed_photo_is_the_checked_one(app: Flask, folder: Path, instan
         import_folder(folder, instance)
     installed = [p.read_bytes() for p in (instance / "photos").iterdir()]
     assert installed == [JPEG_BYTES]
+
+
+def test_a_photo_folder_that_is_a_symbolic_link_is_refused(app: Flask, folder: Path, instance: Path) -> None:
+    """Every name on the way is opened without following links, not only the file's own."""
+    (folder / "photos").rename(folder / "real")
+    (folder / "photos").symlink_to(folder / "real")
+    with app.app_context(), pytest.raises(ImportFailed) as failure:
+        import_folder(folder, instance)
+    assert failure.value.problems == [
+        "persons.csv:2: photo_file 'photos/ana.jpg' is a symbolic link; put the photo itself in the folder"
+    ]
+
+
+def test_a_photo_folder_swapped_for_a_link_after_the_check_is_refused(
+    app: Flask, folder: Path, instance: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "ana.jpg").write_bytes(JPEG_BYTES)  # the same bytes: only the way there changed
+
+    def swap(path: Path) -> None:
+        path.parent.rename(folder / "was-photos")
+        path.parent.symlink_to(elsewhere)
+
+    _swap_after_check(monkeypatch, swap)
+    with app.app_context():
+        with pytest.raises(ImportFailed) as failure:
+            import_folder(folder, instance)
+        assert registry_counts() == LoadCounts(0, 0, 0, 0)
+    assert (
+        "is a symbolic link" in failure.value.problems[0]
+        and "changed after it was checked" in failure.value.problems[0]
+    )

@@ -30,7 +30,8 @@ class PhotoSource:
     path: Path
     kind: str  # "JPEG" or "PNG"
     digest: str  # SHA-256, hex, of the bytes that were checked
-    relative: str = ""  # the photo_file value, for messages
+    folder: Path  # the registry folder, which the photo is opened from one name at a time
+    relative: str  # the photo_file value
 
     def stored_name(self, person_id: str) -> str:
         return _stored_name(person_id, self.digest, self.kind)
@@ -55,27 +56,27 @@ def check_source(folder: Path, relative: str) -> PhotoSource:
     # A symbolic link may still point outside the folder.
     if not path.resolve().is_relative_to(folder.resolve()):
         raise BadValue(f"{quoted} must not leave the registry folder (symbolic link)")
-    content = _read_plain_file(path, quoted)
+    content = _read_plain_file(folder, relative, quoted)
     expected = _KIND_BY_SUFFIX.get(pure.suffix.lower())
     if expected is None:
         raise BadValue(f"{quoted} must be a .jpg, .jpeg or .png file")
     if not content.startswith(_MAGIC[expected]):
         raise BadValue(f"{quoted} is not a {expected} image")
-    return PhotoSource(path, expected, hashlib.sha256(content).hexdigest(), relative)
+    return PhotoSource(path, expected, hashlib.sha256(content).hexdigest(), folder, relative)
 
 
 class PhotoChanged(Exception):
     """A photo's bytes are not the ones that were checked: the folder changed while it was being imported."""
 
 
-def _read_plain_file(path: Path, quoted: str) -> bytes:
-    """The file's bytes through one descriptor: never through a symbolic link (O_NOFOLLOW), only a regular file
-    (fstat of that same descriptor), at most MAX_BYTES. Checking a name and then reading it again would let
-    the file be swapped in between."""
+def _read_plain_file(folder: Path, relative: str, quoted: str) -> bytes:
+    """The file's bytes through one descriptor: opened from the folder one name at a time, never through a
+    symbolic link (O_NOFOLLOW on every folder name and the file's), only a regular file (fstat of that same
+    descriptor), at most MAX_BYTES. Checking a name and then reading it again would let it be swapped between."""
     try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        descriptor = _open_inside(folder, PurePosixPath(relative).parts)
     except OSError as error:
-        if error.errno == errno.ELOOP:
+        if error.errno in (errno.ELOOP, errno.ENOTDIR) and _has_link(folder, relative):
             raise BadValue(f"{quoted} is a symbolic link; put the photo itself in the folder") from error
         raise BadValue(f"{quoted} not found in the registry folder") from error
     with os.fdopen(descriptor, "rb") as file:
@@ -87,6 +88,24 @@ def _read_plain_file(path: Path, quoted: str) -> bytes:
     return content
 
 
+def _open_inside(folder: Path, parts: tuple[str, ...]) -> int:
+    directory = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for name in parts[:-1]:
+            inner = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=directory)
+            os.close(directory)
+            directory = inner
+        return os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=directory)
+    finally:
+        os.close(directory)
+
+
+def _has_link(folder: Path, relative: str) -> bool:
+    """Whether a name on the way to the photo is a symbolic link (for the message only)."""
+    parts = PurePosixPath(relative).parts
+    return any((folder.joinpath(*parts[: i + 1])).is_symlink() for i in range(len(parts)))
+
+
 def checked_bytes(source: PhotoSource) -> bytes:
     """The photo's bytes, read again the same way, and only if they are the ones that were checked.
 
@@ -95,7 +114,7 @@ def checked_bytes(source: PhotoSource) -> bytes:
     checked digest. A file swapped (for a symbolic link, or other contents) in between is refused."""
     quoted = f"photo_file '{shown(source.relative)}'"
     try:
-        content = _read_plain_file(source.path, quoted)
+        content = _read_plain_file(source.folder, source.relative, quoted)
     except BadValue as error:
         raise PhotoChanged(f"{error} (it changed after it was checked)") from error
     if hashlib.sha256(content).hexdigest() != source.digest:
