@@ -91,3 +91,10 @@ durability: $(VENV)/.runtime
 bench: $(VENV)/.runtime
 	@command -v wrk >/dev/null || { echo "wrk is not installed (Debian: apt-get install wrk)"; exit 1; }
 	$(BIN)/python -m bench.served $(BENCH_ARGS)
+
+.PHONY: audit-deps
+## make audit-deps: pip-audit on requirements.txt; FAILS (exit 2) when its vulnerability database cannot be reached
+# pip-audit alone reports "No known vulnerabilities found" when it checked nothing (README: Checking dependencies).
+# AUDIT_ARGS passes more pip-audit arguments, e.g. AUDIT_ARGS="--no-deps --disable-pip" to skip pip's resolution.
+audit-deps: $(VENV)/.dev
+	$(BIN)/python tools/audit_deps.py -r requirements.txt $(AUDIT_ARGS)

@@ -22,6 +22,10 @@ DEFAULTS: dict[str, Any] = {
     "SQLALCHEMY_DATABASE_URI": None,  # set from the instance folder when not given
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    # Fields in one form, url-encoded or multipart (app/request_size.py): the largest form, the review queue's
+    # bulk assignment, has about 60. Text fields of a multipart form (not its files) share 500 kB.
+    "MAX_FORM_PARTS": 200,
+    "MAX_FORM_MEMORY_SIZE": 500_000,
     "BASE_URL": "http://127.0.0.1:8000",  # `make run` sets it to the address it serves on
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_KEY_PREFIX": "envoy",
@@ -34,6 +38,8 @@ DEFAULTS: dict[str, Any] = {
     "SIGNIN_RATE_PER_IP": "30/minute",
     "SIGNIN_RATE_PER_EMAIL": "5/minute",
     "TRUSTED_PROXIES": 0,  # proxy hops in front of the app whose X-Forwarded-For/-Proto are believed
+    # gunicorn itself serves https (--certfile), no proxy in front. Production needs this or TRUSTED_PROXIES.
+    "SERVES_TLS": False,
     "SESSION_IDLE_MINUTES": 30,
     "SESSION_ABSOLUTE_HOURS": 12,
     "SESSION_COOKIE_NAME": "__Host-envoy_session",  # __Host-: Secure, Path=/, no Domain (security bar)
@@ -80,6 +86,7 @@ ENVIRONMENT = {
     "TRUSTED_PROXIES": "TRUSTED_PROXIES",
     "MFA_REQUIRED_ROLES": "MFA_REQUIRED_ROLES",
     "ENVOY_INSECURE_COOKIES": "INSECURE_COOKIES",
+    "ENVOY_SERVES_TLS": "SERVES_TLS",
     "OFM_OFFICE_BY_STATE": "OFM_OFFICE_BY_STATE",
     "INCIDENT_CLAIM_STALE_SECONDS": "INCIDENT_CLAIM_STALE_SECONDS",
     "API_TOKEN_DAYS_DEFAULT": "API_TOKEN_DAYS_DEFAULT",
@@ -107,6 +114,8 @@ def load(overrides: Mapping[str, Any] | None, environ: Mapping[str, str] = os.en
         config["MFA_REQUIRED_ROLES"] = tuple(r.strip() for r in config["MFA_REQUIRED_ROLES"].split(",") if r.strip())
     if isinstance(config["INSECURE_COOKIES"], str):
         config["INSECURE_COOKIES"] = _flag("ENVOY_INSECURE_COOKIES", config["INSECURE_COOKIES"])
+    if isinstance(config["SERVES_TLS"], str):
+        config["SERVES_TLS"] = _flag("ENVOY_SERVES_TLS", config["SERVES_TLS"])
     config.update(overrides or {})
     config["INCIDENT_CLAIM_STALE_SECONDS"] = float(config["INCIDENT_CLAIM_STALE_SECONDS"])
     if isinstance(config["OFM_OFFICE_BY_STATE"], str):
@@ -168,3 +177,29 @@ def check_production(config: Mapping[str, Any]) -> None:
         raise ConfigError("production needs BASE_URL set to Envoy's public https address (https://envoy.example.gov)")
     if config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
         raise ConfigError("production needs RATELIMIT_STORAGE_URI shared by every process (redis://...)")
+    check_tls_is_seen(config)
+
+
+def check_tls_is_seen(config: Mapping[str, Any]) -> None:
+    """Production must know how https reaches it, or every request looks like plain http.
+
+    Flask-WTF checks a form's Referer only on https requests (request.is_secure); behind a TLS proxy that
+    is true only when TRUSTED_PROXIES lets the proxy's X-Forwarded-Proto through. The app cannot tell a
+    forgotten setting from a missing proxy, so the operator says which one it is.
+    """
+    if _hops(config["TRUSTED_PROXIES"]) == 0 and not config["SERVES_TLS"]:
+        raise ConfigError(
+            "production needs to know how https reaches Envoy: set TRUSTED_PROXIES to the number of proxies in "
+            "front of it (1 behind one TLS proxy), or ENVOY_SERVES_TLS=1 when gunicorn itself serves https "
+            "(--certfile). Otherwise every request looks like plain http and the CSRF Referer check is skipped"
+        )
+
+
+def _hops(value: object) -> int:
+    try:
+        hops = int(str(value))
+    except ValueError:
+        raise ConfigError(f"TRUSTED_PROXIES must be a number of proxies (0, 1, 2...), not {value!r}") from None
+    if hops < 0:
+        raise ConfigError(f"TRUSTED_PROXIES must be a number of proxies (0, 1, 2...), not {value!r}")
+    return hops

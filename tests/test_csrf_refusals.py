@@ -84,6 +84,7 @@ def test_in_production_the_page_does_not_guess_at_http(app_with: Callable[..., F
         ENVOY_ENV="production",
         SECRET_KEY="s" * 40,
         RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0",
+        SERVES_TLS=True,  # as if gunicorn served https: the page still arrives as http here
     )
     with app.app_context():
         user = make_user("officer")

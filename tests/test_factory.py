@@ -12,6 +12,7 @@ PRODUCTION = {
     "SQLALCHEMY_DATABASE_URI": "sqlite://",
     "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
     "BASE_URL": "https://envoy.example.gov",
+    "TRUSTED_PROXIES": 1,
 }
 
 

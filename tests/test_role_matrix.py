@@ -84,6 +84,7 @@ MATRIX: dict[str, Row] = {
     "cards.verify_scanned": Row(SIGNED_IN),
     "cards.jwks": Row(EVERYONE),
     "cards.admin_search": Row(ADMIN),
+    "cards.admin_search_results": Row(ADMIN),
     "cards.admin_person": Row(ADMIN, {"person_id": "P404"}),
     "cards.admin_issue": Row(ADMIN, {"person_id": "P404"}),
     "cards.admin_card": Row(ADMIN, {"card_number": "X404"}),

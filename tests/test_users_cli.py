@@ -156,7 +156,12 @@ def test_totp_prints_the_current_code_in_development(app: Flask, runner: FlaskCl
 
 @pytest.fixture
 def production_app(app_with: Callable[..., Flask]) -> Flask:
-    return app_with(ENVOY_ENV="production", SECRET_KEY="s" * 40, RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0")
+    return app_with(
+        ENVOY_ENV="production",
+        SECRET_KEY="s" * 40,
+        RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0",
+        TRUSTED_PROXIES=1,
+    )
 
 
 def test_demo_and_totp_are_refused_in_production(production_app: Flask) -> None:

@@ -51,9 +51,13 @@ CODE_WORDS = frozenset(
 REDACTED = "[redacted]"
 
 # Three base64url segments joined by dots, header and signature of a real token's length:
-# a signed JWT (a QR card token, an API token). Host names and emails are too short to match.
+# a signed JWT (a QR card token, an API token). Host names and emails are too short to match. Not inside
+# a longer word, but it may follow `=` (a query parameter's value, `?t=<jwt>`) or a %XX escape (a URL inside
+# a url-encoded parameter), whose dots may be escaped too (%2E).
 JWT_LIKE = re.compile(
-    r"(?<![A-Za-z0-9_.=-])[A-Za-z0-9_-]{10,}={0,2}\.[A-Za-z0-9_-]{2,}={0,2}\.[A-Za-z0-9_-]{16,}={0,2}(?![A-Za-z0-9_-])"
+    r"(?:(?<![A-Za-z0-9_.-])|(?<=%[0-9A-Fa-f]{2}))"
+    r"[A-Za-z0-9_-]{10,}={0,2}(?:\.|%2[Ee])[A-Za-z0-9_-]{2,}={0,2}(?:\.|%2[Ee])[A-Za-z0-9_-]{16,}={0,2}"
+    r"(?![A-Za-z0-9_-])"
 )
 JWT_KEEP = 12
 

@@ -109,10 +109,18 @@ def jwks() -> Response:
 
 @bp.get("/admin/cards")
 @roles_required(*ADMIN_ROLES)
-def admin_search() -> Response | str:
-    q = request.args.get("q")
-    if q is None:
-        return render_template("cards/admin_search.html", persons=None, q="")
+def admin_search() -> str:
+    """The search form. A search is posted (admin_search_results), never put in the address: a person's name
+    in a URL stays in browser history, proxy logs and the access log (ASVS 14.2.1). An old `?q=` link is
+    not run; the page says to type the search again."""
+    return render_template("cards/admin_search.html", persons=None, q="", from_address="q" in request.args)
+
+
+@bp.post("/admin/cards")
+@roles_required(*ADMIN_ROLES)
+def admin_search_results() -> Response | str:
+    """The results, answered to the post itself (no redirect to an address carrying the query)."""
+    q = request.form.get("q", "")
     try:
         persons = admin.search(q)
     except admin.CardAdminError as error:

@@ -7,6 +7,7 @@ something changed. Photos are copied into `<instance>/photos/` under content-add
 """
 
 import csv
+import os
 from pathlib import Path
 from typing import Any
 
@@ -108,7 +109,14 @@ def _import(folder: Path, instance_path: Path, progress: bool, detail: dict[str,
     if blocked:
         db.session.rollback()
         raise ImportFailed(_capped(blocked.sorted()))
-    written = _install_photos(checked, instance_path)
+    try:
+        written = _install_photos(checked, instance_path)
+    except photos.PhotoChanged as error:
+        db.session.rollback()
+        raise ImportFailed([str(error)]) from error
+    except BaseException:
+        db.session.rollback()
+        raise
     try:
         if changes.changes:
             apply(changes, progress)
@@ -178,8 +186,13 @@ def _rows(connection: Connection, spec: FileSpec) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda row: row[spec.key_attribute])
 
 
+def _private_file(path: Path) -> int:
+    """A new file only its owner can read (0600 whatever the umask): an export holds personal data."""
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+
+
 def _write_csv(path: Path, spec: FileSpec, rows: list[dict[str, Any]]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as out:
+    with open(_private_file(path), "w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(spec.header)
         for row in rows:
@@ -258,7 +271,8 @@ def _export(folder: Path, instance_path: Path) -> tuple[LoadCounts, list[str]]:
     if pictures:
         (folder / photos.PHOTO_DIR).mkdir(mode=0o700)
         for source, exported in pictures:
-            (folder / exported).write_bytes(source.read_bytes())
+            with open(_private_file(folder / exported), "wb") as out:
+                out.write(source.read_bytes())
     return LoadCounts(*(len(data[spec.name]) for spec in FILES)), [exported for _, exported in pictures]
 
 

@@ -1,7 +1,10 @@
 """Registry photos: checked on the way in, kept in the instance folder under content-addressed names."""
 
+import errno
 import hashlib
+import os
 import re
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -26,7 +29,9 @@ class PhotoSource:
 
     path: Path
     kind: str  # "JPEG" or "PNG"
-    digest: str  # SHA-256, hex
+    digest: str  # SHA-256, hex, of the bytes that were checked
+    folder: Path  # the registry folder, which the photo is opened from one name at a time
+    relative: str  # the photo_file value
 
     def stored_name(self, person_id: str) -> str:
         return _stored_name(person_id, self.digest, self.kind)
@@ -51,17 +56,70 @@ def check_source(folder: Path, relative: str) -> PhotoSource:
     # A symbolic link may still point outside the folder.
     if not path.resolve().is_relative_to(folder.resolve()):
         raise BadValue(f"{quoted} must not leave the registry folder (symbolic link)")
-    if not path.is_file():
-        raise BadValue(f"{quoted} not found in the registry folder")
+    content = _read_plain_file(folder, relative, quoted)
     expected = _KIND_BY_SUFFIX.get(pure.suffix.lower())
     if expected is None:
         raise BadValue(f"{quoted} must be a .jpg, .jpeg or .png file")
-    if path.stat().st_size > MAX_BYTES:
-        raise BadValue(f"{quoted} is larger than {MAX_BYTES // (1024 * 1024)} MB")
-    content = path.read_bytes()
     if not content.startswith(_MAGIC[expected]):
         raise BadValue(f"{quoted} is not a {expected} image")
-    return PhotoSource(path, expected, hashlib.sha256(content).hexdigest())
+    return PhotoSource(path, expected, hashlib.sha256(content).hexdigest(), folder, relative)
+
+
+class PhotoChanged(Exception):
+    """A photo's bytes are not the ones that were checked: the folder changed while it was being imported."""
+
+
+def _read_plain_file(folder: Path, relative: str, quoted: str) -> bytes:
+    """The file's bytes through one descriptor: opened from the folder one name at a time, never through a
+    symbolic link (O_NOFOLLOW on every folder name and the file's), only a regular file (fstat of that same
+    descriptor), at most MAX_BYTES. Checking a name and then reading it again would let it be swapped between."""
+    try:
+        descriptor = _open_inside(folder, PurePosixPath(relative).parts)
+    except OSError as error:
+        if error.errno in (errno.ELOOP, errno.ENOTDIR) and _has_link(folder, relative):
+            raise BadValue(f"{quoted} is a symbolic link; put the photo itself in the folder") from error
+        raise BadValue(f"{quoted} not found in the registry folder") from error
+    with os.fdopen(descriptor, "rb") as file:
+        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            raise BadValue(f"{quoted} not found in the registry folder")
+        content = file.read(MAX_BYTES + 1)
+    if len(content) > MAX_BYTES:
+        raise BadValue(f"{quoted} is larger than {MAX_BYTES // (1024 * 1024)} MB")
+    return content
+
+
+def _open_inside(folder: Path, parts: tuple[str, ...]) -> int:
+    directory = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for name in parts[:-1]:
+            inner = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=directory)
+            os.close(directory)
+            directory = inner
+        return os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=directory)
+    finally:
+        os.close(directory)
+
+
+def _has_link(folder: Path, relative: str) -> bool:
+    """Whether a name on the way to the photo is a symbolic link (for the message only)."""
+    parts = PurePosixPath(relative).parts
+    return any((folder.joinpath(*parts[: i + 1])).is_symlink() for i in range(len(parts)))
+
+
+def checked_bytes(source: PhotoSource) -> bytes:
+    """The photo's bytes, read again the same way, and only if they are the ones that were checked.
+
+    The import checks every photo before it installs any, and keeping tens of thousands of photos in
+    memory in between is not an option; so the bytes installed are read once more and must hash to the
+    checked digest. A file swapped (for a symbolic link, or other contents) in between is refused."""
+    quoted = f"photo_file '{shown(source.relative)}'"
+    try:
+        content = _read_plain_file(source.folder, source.relative, quoted)
+    except BadValue as error:
+        raise PhotoChanged(f"{error} (it changed after it was checked)") from error
+    if hashlib.sha256(content).hexdigest() != source.digest:
+        raise PhotoChanged(f"{quoted} changed after it was checked")
+    return content
 
 
 def instance_file(instance_path: Path, stored_name: str) -> Path:
@@ -76,7 +134,7 @@ def install(instance_path: Path, source: PhotoSource, stored_name: str) -> bool:
     target = instance_file(instance_path, stored_name)
     if target.is_file():  # the name holds the content's hash: the same name is the same photo
         return False
-    _write(target, source.path.read_bytes())
+    _write(target, checked_bytes(source))
     return True
 
 

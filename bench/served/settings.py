@@ -31,6 +31,8 @@ SERVER_ENV = {
     "ENVOY_ENV": "production",
     "SECRET_KEY": "bench-" + "0123456789abcdef" * 3,
     "BASE_URL": "https://envoy.bench.invalid",
+    # Production runs behind a TLS proxy (check_production); wrk on loopback sends no X-Forwarded-* headers.
+    "TRUSTED_PROXIES": "1",
     "RATELIMIT_STORAGE_URI": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
     # The bench measures a lookup's work, not the limiter's refusal: limits far above what wrk sends.
     "LOOKUP_RATE_PER_USER": "100000000/minute",
