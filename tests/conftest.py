@@ -8,6 +8,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pyotp
 import pytest
@@ -97,6 +98,29 @@ def pytest_configure(config: pytest.Config) -> None:
 
 TEST_INSTANCE = "envoy_test_instance"
 
+# What no test may write: the checkout's own seal key and outside store belong to `make run`'s database. A test that
+# seals into them leaves a store that no longer matches that database, and `flask audit verify` then fails there.
+CHECKOUT_AUDIT_FILES = [
+    Path(__file__).resolve().parent.parent / "instance" / name for name in ("audit-seals.jsonl", "audit-seal-keys")
+]
+
+
+def _audit_files_state() -> list[float | None]:
+    return [path.stat().st_mtime if path.exists() else None for path in CHECKOUT_AUDIT_FILES]
+
+
+_AUDIT_FILES_AT_START = _audit_files_state()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _audit_files_state() != _AUDIT_FILES_AT_START:
+        session.exitstatus = 1
+        folder = CHECKOUT_AUDIT_FILES[0].parent
+        print(
+            f"\nFAILED: a test wrote the checkout's audit seal files in {folder}; give its app a temporary"
+            " instance folder, or AUDIT_SEAL_INTERVAL_SECONDS=0"
+        )
+
 
 def make_app(**overrides: object) -> Flask:
     config = {
@@ -109,6 +133,10 @@ def make_app(**overrides: object) -> Flask:
         # Tests seal explicitly (app.audit.seals.seal_all); a seal after a random request would make them flaky.
         "AUDIT_SEAL_INTERVAL_SECONDS": 0,
     }
+    # Each app's own seal key and outside store, never the checkout's instance folder (see pytest_sessionfinish).
+    seals_folder = Path(tempfile.mkdtemp(prefix="envoy-test-seals-"))
+    config["AUDIT_SEAL_KEY_DIR"] = str(seals_folder / "audit-seal-keys")
+    config["AUDIT_SEAL_STORE"] = str(seals_folder / "audit-seals.jsonl")
     config.update(overrides)
     return create_app(config)
 

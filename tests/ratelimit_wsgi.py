@@ -19,5 +19,7 @@ app = create_app(
         "SIGNIN_RATE_PER_EMAIL": "1000/minute",
         "WTF_CSRF_ENABLED": False,
         "SESSION_COOKIE_SECURE": False,
+        # No seals into the checkout's instance folder (tests/conftest.py checks): this test is about limits.
+        "AUDIT_SEAL_INTERVAL_SECONDS": 0,
     }
 )

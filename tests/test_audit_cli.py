@@ -241,9 +241,10 @@ def test_a_chain_re_signed_with_the_attackers_own_key_names_the_unknown_key(
     _sealed_trail(app, batches=1)
     with app.app_context():
         seal = db.session.scalars(select(AuditSeal)).one()
+        ours = app.config["AUDIT_SEAL_KEY_DIR"]
         app.config["AUDIT_SEAL_KEY_DIR"] = str(tmp_path / "attacker")
         own = sealkeys.rotate()
-        app.config["AUDIT_SEAL_KEY_DIR"] = ""
+        app.config["AUDIT_SEAL_KEY_DIR"] = ours
         seal.kid = own.kid
         new_hash = seals.seal_hash(seal)
         signature = sealkeys.sign(own, bytes.fromhex(new_hash))
@@ -596,3 +597,11 @@ def test_each_seal_also_goes_to_syslog_when_configured(app_with: Callable[..., F
     with app.app_context():
         seal = db.session.scalars(select(AuditSeal)).one()
     assert "envoy audit seal" in message and seal.seal_hash in message and seal.signature in message
+
+
+def test_by_default_the_key_and_the_outside_store_live_in_the_instance_folder(app_with: Callable[..., Flask]) -> None:
+    app = app_with(AUDIT_SEAL_KEY_DIR="", AUDIT_SEAL_STORE="")
+    _sealed_trail(app, batches=1)
+    instance = Path(app.instance_path)
+    assert len(list((instance / "audit-seal-keys").glob("*.pem"))) == 1
+    assert (instance / "audit-seals.jsonl").read_text().count("\n") == 1
