@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Row, case, func, select
 
 from app.audit import service as audit
 from app.audit.actor import Actor, current_actor
@@ -65,6 +65,16 @@ def _log_line(kind: str, detail: Mapping[str, object] | None, actor: Actor | Non
 
 
 RECENT_MAX = 100
+# The columns of an alert the page shows.
+SHOWN = (
+    AuditEvent.id,
+    AuditEvent.occurred_at,
+    AuditEvent.action,
+    AuditEvent.user_email,
+    AuditEvent.user_role,
+    AuditEvent.client_addr,
+    AuditEvent.detail,
+)
 
 
 @dataclass(frozen=True)
@@ -79,7 +89,7 @@ class Overview:
     """What the admin's alerts page shows: counts by kind, and the newest alerts (at most RECENT_MAX)."""
 
     counts: list[KindCount]
-    recent: list[AuditEvent]
+    recent: list[Row[tuple[int, datetime, str, str | None, str | None, str | None, str]]]
 
 
 def kind_of(action: str) -> str:
@@ -106,9 +116,8 @@ def overview(now: datetime | None = None) -> Overview:
         .order_by(AuditEvent.action)
     )
     counts = [KindCount(kind_of(action), int(day or 0), int(week)) for action, day, week in rows]
-    recent = list(
-        db.session.scalars(select(AuditEvent).where(is_alert).order_by(AuditEvent.id.desc()).limit(RECENT_MAX))
-    )
+    # Plain rows, not ORM objects: the commit below would expire those and reload each one in the template.
+    recent = list(db.session.execute(select(*SHOWN).where(is_alert).order_by(AuditEvent.id.desc()).limit(RECENT_MAX)))
     shown = {"shown": len(recent), "newest": recent[0].id, "oldest": recent[-1].id} if recent else {"shown": 0}
     audit.record("audit.read", "ok", detail={"page": "alerts", **shown})
     db.session.commit()
