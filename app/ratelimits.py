@@ -2,8 +2,8 @@
 
 Counters live in RATELIMIT_STORAGE_URI (memory:// for one process, redis:// shared by every
 process in production). A hit over a limit is a 429 with Retry-After, a warning in the log
-and an audit event `ratelimit.exceeded` (at most one per limit and key per minute, so a
-flood cannot flood the trail too).
+an audit event `ratelimit.exceeded` and an alert of the same name (at most one each per limit and key per
+minute, so a flood cannot flood the trail or the alerts too).
 """
 
 import hashlib
@@ -18,6 +18,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from limits import parse
 
+from app.audit import alerts
 from app.audit import service as audit
 from app.audit.actor import current_actor
 from app.extensions import limiter
@@ -145,12 +146,10 @@ def _breached(limit: RequestLimit) -> None:
     scope = limit.request_args[-1]
     current_app.logger.warning("rate limit exceeded: %s (%s) on %s", scope, limit.limit, request.path)
     typed = _typed_email() if scope in (SIGNIN_PER_IP, SIGNIN_PER_EMAIL) else ""
-    audit.record_now(
-        "ratelimit.exceeded",
-        "denied",
-        detail={"limit": str(limit.limit), "scope": scope, "path": request.path, "method": request.method},
-        actor=current_actor().acting_as(typed) if typed else current_actor(),
-    )
+    detail = {"limit": str(limit.limit), "scope": scope, "path": request.path, "method": request.method}
+    actor = current_actor().acting_as(typed) if typed else current_actor()
+    audit.record_now("ratelimit.exceeded", "denied", detail=detail, actor=actor)
+    alerts.raise_alert("ratelimit.exceeded", detail=detail, actor=actor)
 
 
 def rate_limited_message(seconds: int) -> str:

@@ -65,6 +65,7 @@ MATRIX: dict[str, Row] = {
     "users.reset_second_factor": Row(ADMIN, {"user_id": 999}),
     # Audit trail
     "audit.index": Row(ADMIN),
+    "audit.alert_list": Row(ADMIN),
     # Lookups: officer page and dispatcher console
     "lookup.officer": Row(SIGNED_IN),
     # Incidents: officers file and see their own (reviewers and admins work them on /review)

@@ -1,9 +1,9 @@
 """The admin's audit page: filter and page through the trail, newest first; every read is itself audited."""
 
-from flask import Blueprint, request
+from flask import Blueprint, make_response, render_template, request
 from werkzeug.wrappers import Response
 
-from app.audit import seals, search
+from app.audit import alerts, seals, search
 from app.audit.chain import iso_ms
 from app.permissions import roles_required
 from app.rendering import render
@@ -33,3 +33,10 @@ def index() -> Response:
         )
     result = search.search(filters, before=before, after=after)
     return render(PAGE, TABLE, result=result, filters=request.args, problems={}, sealing=seals.status())
+
+
+@bp.get("/admin/alerts")
+@roles_required("admin")
+def alert_list() -> Response:
+    """Counts by kind for the last day and week, and the newest alerts; the read is audited like the trail's."""
+    return make_response(render_template("audit/alerts.html", overview=alerts.overview()))

@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from sqlalchemy import delete, select
 
+from app.audit import alerts
 from app.audit import service as audit
 from app.audit.actor import Actor, current_actor
 from app.auth import passwords, totp
@@ -241,13 +242,19 @@ def pending_user(user_id: int) -> User | None:
 
 
 def _register_failure(user: User, now: datetime) -> bool:
-    """Count a failed attempt in the sliding window; True when this one locks the account."""
+    """Count a failed attempt in the sliding window; True when this one locks the account.
+
+    A lock raises the `auth.lockout` alert in the caller's transaction: an admin must release the account, and a
+    lock may be someone guessing or someone locking others out.
+    """
     window_start = now - LOCK_WINDOW
     recent = [t for t in user.recent_failures or [] if datetime.fromisoformat(t) > window_start]
     recent.append(now.isoformat())
     user.recent_failures = recent[-LOCK_THRESHOLD:]
     if len(recent) >= LOCK_THRESHOLD:
         user.locked_at = now
+        detail = {"user_id": user.id, "failures": len(recent), "window_minutes": LOCK_WINDOW.seconds // 60}
+        alerts.raise_alert_with("auth.lockout", detail=detail, actor=current_actor().acting_as(user))
         return True
     return False
 

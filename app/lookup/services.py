@@ -14,11 +14,12 @@ from sqlalchemy import select
 
 from app import alphabets, plates
 from app.audit import service as audit
+from app.audit.actor import current_actor
 from app.audit.search import own_result_event
 from app.cards import numbers
 from app.errors import DomainError
 from app.extensions import db
-from app.lookup import history, photo_refs
+from app.lookup import history, photo_refs, walks
 from app.models import Person
 from app.registry import photos, results
 from app.registry.results import Kind, LookupResult
@@ -93,6 +94,8 @@ def lookup(
         or None,
     )
     db.session.commit()
+    if not result.found:
+        walks.check_after_miss(current_actor().user_id)
     return result
 
 

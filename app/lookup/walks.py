@@ -1,0 +1,85 @@
+"""A walk through sequential plates or card numbers: someone trying DAB1201, DAB1202, DAB1203, ... to find who
+is registered, rather than looking up the car in front of them. Raises the `lookup.walk` alert.
+
+Checked only after a miss and only by reading the user's own recent misses back from the audit trail: a hit
+costs nothing more, and nothing is written unless the alert is raised (at most once per user per WINDOW).
+"""
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from app.audit import alerts
+from app.extensions import db
+from app.models.audit import AuditEvent
+
+WINDOW = timedelta(minutes=10)
+MIN_RUN = 5  # this many misses in one near-consecutive run make a walk
+MAX_GAP = 3  # DAB1201 then DAB1204 is still a step of the walk
+RECENT_MAX = 50  # misses read back per check
+LOOKUPS = ("lookup.plate", "lookup.card")
+# Letters (and anything else) before the last run of digits, the digits, anything after: DAB1201 -> DAB, 1201.
+NUMBERED = re.compile(r"(.*?)(\d+)(\D*)")
+
+
+def longest_run(queries: Iterable[str], max_gap: int = MAX_GAP) -> list[str]:
+    """The longest run of queries that differ only in their number, each within `max_gap` of the one before.
+
+    Queries are grouped by what surrounds their last number (same letters, same count of digits); a query
+    without digits is never part of a run. The run comes back in ascending order.
+    """
+    groups: dict[tuple[str, int, str], dict[int, str]] = defaultdict(dict)
+    for query in queries:
+        match = NUMBERED.fullmatch(query)
+        if match:
+            before, digits, after = match.groups()
+            groups[(before, len(digits), after)][int(digits)] = query
+    best: list[str] = []
+    for numbered in groups.values():
+        run: list[int] = []
+        for number in sorted(numbered):
+            run = [*run, number] if run and number - run[-1] <= max_gap else [number]
+            if len(run) > len(best):
+                best = [numbered[n] for n in run]
+    return best
+
+
+def check_after_miss(user_id: int | None, now: datetime | None = None) -> None:
+    """Raise `lookup.walk` when this user's misses of the last WINDOW hold a run of MIN_RUN, once per WINDOW."""
+    if user_id is None:
+        return
+    since = (now or datetime.now(UTC)) - WINDOW
+    misses = db.session.scalars(
+        select(AuditEvent.query)
+        .where(
+            AuditEvent.user_id == user_id,
+            AuditEvent.occurred_at >= since,
+            AuditEvent.action.in_(LOOKUPS),
+            AuditEvent.outcome == "miss",
+        )
+        .order_by(AuditEvent.id.desc())
+        .limit(RECENT_MAX)
+    )
+    run = longest_run(q for q in misses if q)
+    if len(run) < MIN_RUN or _raised_since(user_id, since):
+        return
+    detail = {
+        "user_id": user_id,
+        "misses": len(run),
+        "first": run[0],
+        "last": run[-1],
+        "window_minutes": WINDOW.seconds // 60,
+    }
+    alerts.raise_alert("lookup.walk", detail=detail)
+
+
+def _raised_since(user_id: int, since: datetime) -> bool:
+    query = select(AuditEvent.id).where(
+        AuditEvent.user_id == user_id,
+        AuditEvent.occurred_at >= since,
+        AuditEvent.action == alerts.ACTION_PREFIX + "lookup.walk",
+    )
+    return db.session.scalar(query.limit(1)) is not None
