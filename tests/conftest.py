@@ -24,6 +24,7 @@ from app import create_app
 from app.auth import passwords
 from app.extensions import db
 from app.models import User
+from tests.auth_support import TEST_TOTP_KEYS
 from tests.factories import DEFAULT_PASSWORD, make_user
 
 
@@ -108,6 +109,9 @@ def make_app(**overrides: object) -> Flask:
         "BASE_URL": "https://envoy.example.gov",
         # Tests seal explicitly (app.audit.seals.seal_all); a seal after a random request would make them flaky.
         "AUDIT_SEAL_INTERVAL_SECONDS": 0,
+        # A fixed ring: an app made here without build_app's temporary instance folder (the migration tests)
+        # would otherwise make a key file in the checkout's instance/ folder.
+        "TOTP_KEYS": TEST_TOTP_KEYS,
     }
     config.update(overrides)
     return create_app(config)

@@ -48,17 +48,22 @@ def test_a_database_dump_holds_no_totp_secret_and_sign_in_still_works(app: Flask
     assert len(stored) == 3
     for user in users:
         assert user.totp_secret is not None and user.totp_secret not in stored[user.id]
-        assert stored[user.id].startswith("v1:")  # the development key file's first key
+        assert stored[user.id].startswith("t1:")  # TEST_TOTP_KEYS
         assert sign_in(app.test_client(), user.email, totp_secret=user.totp_secret).headers["Location"] == "/"
     assert len(set(stored.values())) == 3
 
 
-def test_outside_production_the_key_lives_in_a_0600_file_in_the_instance_folder(app: Flask) -> None:
+def test_outside_production_without_totp_keys_the_key_lives_in_a_0600_file_in_the_instance_folder(
+    app_with: Callable[..., Flask],
+) -> None:
+    app = app_with(TOTP_KEYS="")
     with app.app_context():
-        make_user("admin")
+        user = make_user("admin")
     key_file = Path(app.instance_path) / totp_keys.KEY_FILE
     assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
     assert totp_keys.parse(key_file.read_text()).newest_id == "v1"
+    assert stored_secrets(app)[user.id].startswith("v1:")
+    assert sign_in(app.test_client(), user.email, totp_secret=user.totp_secret).headers["Location"] == "/"
 
 
 def test_a_key_rotation_keeps_every_enrolled_user_able_to_sign_in(app_with: Callable[..., Flask]) -> None:
