@@ -19,7 +19,7 @@ from app import create_app, totp_keys
 from app.config import ConfigError
 from app.extensions import db
 from tests.auth_support import TEST_TOTP_KEYS, audit_events, login_form
-from tests.conftest import make_app, sign_in
+from tests.conftest import TEST_DATABASE_URL, make_app, sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.test_factory import PRODUCTION
 from tests.test_migrations import empty_database_url  # noqa: F401  (a fixture)
@@ -33,6 +33,11 @@ def stored_secrets(app: Flask) -> dict[int, str]:
     with app.app_context():
         rows = db.session.execute(text("SELECT id, totp_secret FROM users WHERE totp_secret IS NOT NULL")).all()
     return {user_id: stored for user_id, stored in rows}
+
+
+def one_character_changed(value: str, where: int) -> str:
+    position = where % len(value)
+    return value[:position] + ("A" if value[position] != "A" else "B") + value[position + 1 :]
 
 
 def use_key_ring(app: Flask, keys: str) -> None:
@@ -110,10 +115,7 @@ def test_a_sealed_secret_changed_in_the_database_fails_closed(
 ) -> None:
     with app.app_context():
         user = make_user("admin")
-    stored = stored_secrets(app)[user.id]
-    flipped = "A" if stored[where] != "A" else "B"
-    position = where % len(stored)
-    changed = stored[:position] + flipped + stored[position + 1 :]
+    changed = one_character_changed(stored_secrets(app)[user.id], where)
     with app.app_context():
         db.session.execute(text("UPDATE users SET totp_secret = :v WHERE id = :id"), {"v": changed, "id": user.id})
         db.session.commit()
@@ -155,6 +157,44 @@ def test_production_refuses_to_start_without_totp_keys() -> None:
 def test_production_refuses_to_start_with_a_malformed_key_ring(keys: str) -> None:
     with pytest.raises(ConfigError, match="TOTP"):
         create_app({**PRODUCTION, "TOTP_KEYS": keys})
+
+
+@pytest.fixture
+def shared_database_url(tmp_path: Path) -> str:
+    """A database a second app sees too (each in-memory SQLite app has its own)."""
+    return TEST_DATABASE_URL if TEST_DATABASE_URL.startswith("postgresql") else f"sqlite:///{tmp_path / 'envoy.db'}"
+
+
+@pytest.mark.parametrize("ring", [V2, "v1:" + V2[3:]], ids=["key-missing", "wrong-key-same-id"])
+def test_production_refuses_to_start_with_a_ring_that_cannot_open_the_stored_secrets(
+    app_with: Callable[..., Flask], shared_database_url: str, ring: str
+) -> None:
+    app = app_with(SQLALCHEMY_DATABASE_URI=shared_database_url, TOTP_KEYS=V1)
+    with app.app_context():
+        make_user("admin")
+    with pytest.raises(ConfigError, match="TOTP_KEYS cannot open the stored TOTP secrets"):
+        create_app({**PRODUCTION, "SQLALCHEMY_DATABASE_URI": shared_database_url, "TOTP_KEYS": ring})
+    started = create_app({**PRODUCTION, "SQLALCHEMY_DATABASE_URI": shared_database_url, "TOTP_KEYS": f"{V2},{V1}"})
+    with started.app_context():
+        db.engine.dispose()
+
+
+def test_one_changed_secret_does_not_stop_production_starting(
+    app_with: Callable[..., Flask], shared_database_url: str
+) -> None:
+    app = app_with(SQLALCHEMY_DATABASE_URI=shared_database_url, TOTP_KEYS=V1)
+    with app.app_context():
+        users = [make_user("admin") for _ in range(3)]
+    stored = stored_secrets(app)[users[0].id]
+    with app.app_context():
+        db.session.execute(
+            text("UPDATE users SET totp_secret = :v WHERE id = :id"),
+            {"v": one_character_changed(stored, -3), "id": users[0].id},
+        )
+        db.session.commit()
+    started = create_app({**PRODUCTION, "SQLALCHEMY_DATABASE_URI": shared_database_url, "TOTP_KEYS": V1})
+    with started.app_context():
+        db.engine.dispose()
 
 
 def test_production_with_the_wrong_key_refuses_every_code(app_with: Callable[..., Flask]) -> None:
