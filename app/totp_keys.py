@@ -212,4 +212,6 @@ def stored_secrets_check(app: Flask) -> None:
         except OperationalError as error:
             log.warning("TOTP keys not checked against the database, which did not answer: %s", error.orig)
             return
+        finally:
+            db.engine.dispose()  # no connection left open by a refused start, or carried into a forked worker
         check_opens_stored(key_ring(), values)
