@@ -90,6 +90,9 @@ def cache_url_builders() -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     cache_url_builders()
+    # Apps that tests and their subprocesses build with create_app itself read TOTP_KEYS from the environment:
+    # without it they would make a key file in the checkout's instance/ folder.
+    os.environ.setdefault("TOTP_KEYS", TEST_TOTP_KEYS)
     if TEST_DATABASE_URL != BASE_DATABASE_URL:
         recreate_database(BASE_DATABASE_URL, TEST_DATABASE_URL)
         # Modules and subprocesses (the durability bench) read the variable too.
