@@ -24,6 +24,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     register_url_length_cap(app)
     register_request_size(app)
     register_extensions(app)
+    check_totp_keys(app)
     register_auth(app)
     register_api_auth(app)
     register_access_control(app)
@@ -80,6 +81,18 @@ def register_extensions(app: Flask) -> None:
     from app.audit import seals
 
     seals.init_app(app)
+
+
+def check_totp_keys(app: Flask) -> None:
+    """In production, refuse to start when TOTP_KEYS cannot open the TOTP secrets the database holds."""
+    if app.config["ENVOY_ENV"] != "production":
+        return
+    from app.totp_keys import KeyRingError, stored_secrets_check
+
+    try:
+        stored_secrets_check(app)
+    except KeyRingError as error:
+        raise config_module.ConfigError(f"TOTP_KEYS cannot open the stored TOTP secrets: {error}") from None
 
 
 def register_auth(app: Flask) -> None:

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from app import offices
+from app import offices, totp_keys
 
 DEV_SECRET_KEY = "dev-only-secret-key-not-for-production"  # noqa: S105  (check_production refuses it)
 # The session cookie under ENVOY_INSECURE_COOKIES: browsers refuse a __Host- cookie that is not Secure.
@@ -68,6 +68,9 @@ DEFAULTS: dict[str, Any] = {
     "AUDIT_ARCHIVE_DIR": "",
     # CJIS: audit records are kept at least a year; `flask audit archive` refuses anything younger.
     "AUDIT_RETENTION_DAYS": 365,
+    # Keys that seal TOTP secrets at rest, "v2:<base64 32 bytes>,v1:<...>", newest first (app/totp_keys.py).
+    # Empty outside production: a key file made in the instance folder on first use. Production refuses to start.
+    "TOTP_KEYS": "",
 }
 
 # Environment variables read on top of the defaults, with the config key each one sets.
@@ -97,6 +100,7 @@ ENVIRONMENT = {
     "AUDIT_SEAL_SYSLOG": "AUDIT_SEAL_SYSLOG",
     "AUDIT_ARCHIVE_DIR": "AUDIT_ARCHIVE_DIR",
     "AUDIT_RETENTION_DAYS": "AUDIT_RETENTION_DAYS",
+    "TOTP_KEYS": "TOTP_KEYS",
 }
 
 
@@ -133,6 +137,11 @@ def load(overrides: Mapping[str, Any] | None, environ: Mapping[str, str] = os.en
         raise ConfigError("AUDIT_SEAL_INTERVAL_SECONDS must be a number of seconds (0: seal by timer only)") from None
     if config["API_TOKEN_DAYS_DEFAULT"] > config["API_TOKEN_DAYS_MAX"]:
         raise ConfigError("API_TOKEN_DAYS_DEFAULT cannot be longer than API_TOKEN_DAYS_MAX")
+    if config["TOTP_KEYS"]:
+        try:
+            totp_keys.parse(config["TOTP_KEYS"])
+        except totp_keys.KeyRingError as error:
+            raise ConfigError(f"TOTP_KEYS: {error}") from None
     if config["INSECURE_COOKIES"]:
         # Browsers drop a Secure cookie set over http anywhere but localhost; only the cookie's attributes change.
         config["SESSION_COOKIE_NAME"] = INSECURE_COOKIE_NAME
@@ -177,6 +186,12 @@ def check_production(config: Mapping[str, Any]) -> None:
         raise ConfigError("production needs BASE_URL set to Envoy's public https address (https://envoy.example.gov)")
     if config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
         raise ConfigError("production needs RATELIMIT_STORAGE_URI shared by every process (redis://...)")
+    if not config["TOTP_KEYS"]:
+        # A key file next to the database would be copied with it; production keeps the key elsewhere.
+        raise ConfigError(
+            "production needs TOTP_KEYS, the keys that seal TOTP secrets: id:base64 of 32 random bytes, newest "
+            "first (python -c 'from app.totp_keys import new_key_text; print(new_key_text())')"
+        )
     check_tls_is_seen(config)
 
 

@@ -53,6 +53,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.config import ENVIRONMENT  # noqa: E402
+from app.totp_keys import new_key_text  # noqa: E402
 
 AGENCY = "Durability Bench Police"
 PASSWORD = "bench river lantern shift 42"  # noqa: S105  (a throwaway database's accounts)
@@ -641,6 +642,8 @@ def main(argv: list[str] | None = None) -> int:
             # This run's own seal key and outside store, never the checkout's instance folder.
             "AUDIT_SEAL_KEY_DIR": str(Path(folder) / "audit-seal-keys"),
             "AUDIT_SEAL_STORE": str(Path(folder) / "audit-seals.jsonl"),
+            # This run's own TOTP key, never a key file in the checkout's instance folder.
+            "TOTP_KEYS": new_key_text(),
         }
         emails = [f"officer{number}@durability.example" for number in range(args.clients)]
         prepare(environ, emails)

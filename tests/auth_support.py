@@ -7,6 +7,9 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import AuditEvent, User, UserSession
 
+# A fixed TOTP key ring for the tests that build production configurations (production needs TOTP_KEYS).
+TEST_TOTP_KEYS = "t1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+
 
 def reload_user(app: Flask, user_id: int) -> User:
     with app.app_context():

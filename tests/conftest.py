@@ -25,6 +25,7 @@ from app import create_app
 from app.auth import passwords
 from app.extensions import db
 from app.models import User
+from tests.auth_support import TEST_TOTP_KEYS
 from tests.factories import DEFAULT_PASSWORD, make_user
 
 
@@ -90,6 +91,9 @@ def cache_url_builders() -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     cache_url_builders()
+    # Apps that tests and their subprocesses build with create_app itself read TOTP_KEYS from the environment:
+    # without it they would make a key file in the checkout's instance/ folder.
+    os.environ.setdefault("TOTP_KEYS", TEST_TOTP_KEYS)
     if TEST_DATABASE_URL != BASE_DATABASE_URL:
         recreate_database(BASE_DATABASE_URL, TEST_DATABASE_URL)
         # Modules and subprocesses (the durability bench) read the variable too.
@@ -132,6 +136,9 @@ def make_app(**overrides: object) -> Flask:
         "BASE_URL": "https://envoy.example.gov",
         # Tests seal explicitly (app.audit.seals.seal_all); a seal after a random request would make them flaky.
         "AUDIT_SEAL_INTERVAL_SECONDS": 0,
+        # A fixed ring: an app made here without build_app's temporary instance folder (the migration tests)
+        # would otherwise make a key file in the checkout's instance/ folder.
+        "TOTP_KEYS": TEST_TOTP_KEYS,
     }
     # Each app's own seal key and outside store, never the checkout's instance folder (see pytest_sessionfinish).
     seals_folder = Path(tempfile.mkdtemp(prefix="envoy-test-seals-"))

@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from app.audit import service as audit_service
 from app.models import User
-from tests.auth_support import audit_events, login_form
+from tests.auth_support import TEST_TOTP_KEYS, audit_events, login_form
 from tests.conftest import csrf_from, sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user
 
@@ -84,6 +84,7 @@ def test_in_production_the_page_does_not_guess_at_http(app_with: Callable[..., F
         ENVOY_ENV="production",
         SECRET_KEY="s" * 40,
         RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0",
+        TOTP_KEYS=TEST_TOTP_KEYS,
         SERVES_TLS=True,  # as if gunicorn served https: the page still arrives as http here
     )
     with app.app_context():

@@ -5,6 +5,7 @@ from flask import Flask, render_template_string
 
 from app import create_app
 from app.config import DEFAULTS, ConfigError, load
+from tests.auth_support import TEST_TOTP_KEYS
 
 PRODUCTION = {
     "ENVOY_ENV": "production",
@@ -13,6 +14,7 @@ PRODUCTION = {
     "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
     "BASE_URL": "https://envoy.example.gov",
     "TRUSTED_PROXIES": 1,
+    "TOTP_KEYS": TEST_TOTP_KEYS,
 }
 
 

@@ -8,7 +8,7 @@ from flask import Flask
 
 from app import create_app
 from app.config import ConfigError, load
-from tests.auth_support import login_form
+from tests.auth_support import TEST_TOTP_KEYS, login_form
 from tests.conftest import csrf_from
 from tests.factories import DEFAULT_PASSWORD, make_user
 
@@ -18,6 +18,7 @@ PRODUCTION = {
     "SQLALCHEMY_DATABASE_URI": "sqlite://",
     "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
     "BASE_URL": "https://envoy.example.gov",
+    "TOTP_KEYS": TEST_TOTP_KEYS,
 }
 
 

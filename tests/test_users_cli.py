@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Agency, User
-from tests.auth_support import audit_events, login_form, reload_user, session_rows
+from tests.auth_support import TEST_TOTP_KEYS, audit_events, login_form, reload_user, session_rows
 from tests.conftest import sign_in
 from tests.factories import make_user
 
@@ -161,6 +161,7 @@ def production_app(app_with: Callable[..., Flask]) -> Flask:
         SECRET_KEY="s" * 40,
         RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0",
         TRUSTED_PROXIES=1,
+        TOTP_KEYS=TEST_TOTP_KEYS,
     )
 
 

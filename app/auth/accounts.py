@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import flag_modified
 
+from app import totp_keys
 from app.audit import service as audit
 from app.audit.actor import Actor
 from app.auth import passwords
@@ -245,6 +247,33 @@ def reset_second_factor(user_id: int, *, actor: Actor) -> User:
         ended = delete_user_sessions(user.id)
         _record_admin_action("admin.mfa_reset", user, actor, sessions_ended=ended)
     return user
+
+
+def reseal_totp_secrets(*, actor: Actor) -> tuple[str, int]:
+    """Seal every enrolled TOTP secret again under the newest key, in one audited transaction.
+
+    Afterwards no stored value needs an older key, so it can leave TOTP_KEYS. If any secret opens with no key
+    in the ring nothing is written (AccountError): dropping it would silently un-enrol that user.
+    Returns the newest key's id and how many secrets were sealed again.
+    """
+    ring = totp_keys.key_ring()
+    with transaction():
+        users = db.session.scalars(select(User).where(User.totp_secret.is_not(None)).with_for_update()).all()
+        unreadable = [user.id for user in users if isinstance(user.totp_secret, totp_keys.UnreadableSecret)]
+        if unreadable:
+            raise AccountError(
+                f"{len(unreadable)} TOTP secret(s) open with no key in TOTP_KEYS (user ids {unreadable[:10]}); "
+                "nothing changed. Put the missing key back in the ring, or reset those users' second factor"
+            )
+        for user in users:
+            flag_modified(user, "totp_secret")  # the plain value is unchanged; writing it seals it anew
+        audit.record(
+            "admin.totp_key_rotation",
+            "success",
+            actor=actor,
+            detail={"key": ring.newest_id, "secrets": len(users), "via": "cli" if actor.role == "cli" else "web"},
+        )
+    return ring.newest_id, len(users)
 
 
 def _record_admin_action(action: str, user: User, actor: Actor, **detail: object) -> None:

@@ -11,6 +11,7 @@ from app.auth import accounts, totp
 from app.auth.roles import Role, mfa_required
 from app.models.base import utcnow
 from app.offices import Office
+from app.totp_keys import UnreadableSecret
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 
@@ -142,6 +143,16 @@ def disable_idle_command() -> None:
     click.echo(f"{len(disabled)} idle account(s) disabled")
 
 
+@users_cli.command("rotate-totp-key")
+def rotate_totp_key_command() -> None:
+    """Seal every TOTP secret again under the newest key in TOTP_KEYS; then older keys can leave the ring."""
+    try:
+        key_id, count = accounts.reseal_totp_secrets(actor=Actor.cli())
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{count} TOTP secret(s) now sealed with key {key_id}; older keys can be removed from TOTP_KEYS")
+
+
 @users_cli.command("demo")
 def demo_command() -> None:
     """Create the demo accounts if missing (development only) and print how to sign in with them."""
@@ -202,6 +213,8 @@ def totp_command(email: str) -> None:
         raise click.ClickException(f"no account with email {email.strip().lower()}")
     if user.totp_secret is None:
         raise click.ClickException(f"{user.email} has no authenticator app set up")
+    if isinstance(user.totp_secret, UnreadableSecret):
+        raise click.ClickException(f"{user.email}'s TOTP secret opens with no key in the ring")
     moment = utcnow()
     seconds_left = totp.STEP_SECONDS - int(moment.timestamp()) % totp.STEP_SECONDS
     click.echo(f"{totp.current_code(user.totp_secret, moment)}  (valid for {seconds_left} more seconds)")

@@ -3,6 +3,7 @@
 The views own the session (rotation, Flask-Login); these functions own the database.
 """
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +20,9 @@ from app.auth.sessions import delete_user_sessions, hash_session_id
 from app.extensions import db
 from app.models.accounts import User, UserSession
 from app.models.base import utcnow
+from app.totp_keys import UnreadableSecret
+
+log = logging.getLogger(__name__)
 
 # CJIS v6.0 AC-7: 5 consecutive invalid attempts within 15 minutes lock the account until an admin unlocks it.
 LOCK_THRESHOLD = 5
@@ -110,6 +114,12 @@ def check_second_factor(user_id: int, code: str, *, enrol_secret: str | None = N
     if secret is None:
         db.session.rollback()
         return Result(Step.REFUSED)
+    if isinstance(secret, UnreadableSecret):
+        # Fail closed, without counting towards the lockout: the user did nothing wrong, the stored value changed.
+        log.error("user %s: TOTP secret opens with no key in TOTP_KEYS (changed?); sign-in refused", user.id)
+        audit.record("auth.mfa", "failure", detail={"reason": "secret_unreadable"}, actor=actor)
+        db.session.commit()
+        return Result(Step.REFUSED, user.id)
     now = utcnow()
     step = totp.matching_step(secret, code, now)
     if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):

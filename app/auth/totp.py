@@ -10,6 +10,7 @@ import qrcode.constants
 from markupsafe import Markup
 
 from app import qr_drawing
+from app.totp_keys import UnreadableSecret
 
 ISSUER = "Envoy"
 STEP_SECONDS = 30
@@ -41,10 +42,10 @@ def matching_step(secret: str, code: str, moment: datetime) -> int | None:
     """The time step whose code this is: the current one, or the one before for a code typed as it rolled over.
 
     RFC 6238 §5.2 recommends at most one step back; no step ahead is accepted. The caller refuses a step
-    at or before the last one used, so each code works once (ASVS 6.5.1).
+    at or before the last one used, so each code works once (ASVS 6.5.1). A secret no key opens matches nothing.
     """
     code = code.strip().replace(" ", "")
-    if not CODE_PATTERN.fullmatch(code):
+    if isinstance(secret, UnreadableSecret) or not CODE_PATTERN.fullmatch(code):
         return None
     now = time_step(moment)
     for step in (now, now - 1):

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Model, UTCDateTime, code_enum, utcnow
 from app.offices import Office
+from app.totp_keys import SealedSecret
 
 
 class Role(StrEnum):
@@ -52,8 +53,9 @@ class User(UserMixin, Model):
     recent_failures: Mapped[list[str]] = mapped_column(JSON, default=list)
     # Set when the account locks; only an administrator clears it (CJIS AC-7: no automatic unlock).
     locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Base32 TOTP secret; None until the user has enrolled an authenticator app.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # Base32 TOTP secret in Python, sealed in the database (app/totp_keys.py); None until the user has enrolled
+    # an authenticator app. A stored value no key opens loads as totp_keys.UnreadableSecret: every code fails.
+    totp_secret: Mapped[str | None] = mapped_column(SealedSecret())
     # The last TOTP time step accepted, so no code can be used twice (ASVS 6.5.1).
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -33,6 +33,8 @@ SERVER_ENV = {
     "BASE_URL": "https://envoy.bench.invalid",
     # Production runs behind a TLS proxy (check_production); wrk on loopback sends no X-Forwarded-* headers.
     "TRUSTED_PROXIES": "1",
+    # A fixed key ring for a throwaway database (production refuses to start without TOTP_KEYS).
+    "TOTP_KEYS": "bench1:" + "QmVuY2gta2V5LWZvci1hLXRocm93YXdheS1kYi0wMTI=",
     "RATELIMIT_STORAGE_URI": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
     # The bench measures a lookup's work, not the limiter's refusal: limits far above what wrk sends.
     "LOOKUP_RATE_PER_USER": "100000000/minute",
