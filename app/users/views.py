@@ -19,7 +19,7 @@ DISABLE_CONSEQUENCE = (
     "They are signed out everywhere at once and cannot sign in until an admin enables the account again."
 )
 END_SESSION_CONSEQUENCE = "That device is sent to sign-in at its next request. Their other sessions go on."
-END_ALL_CONSEQUENCE = "Every device they are signed in on is sent to sign-in at its next request. They can sign in again."
+END_ALL_CONSEQUENCE = "Every device they use is sent to sign-in at its next request. They can sign in again."
 
 
 @bp.get("/users")
