@@ -4,11 +4,12 @@ a stolen or lost device keeps working until someone can cut it off."""
 import re
 from collections.abc import Callable
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from app.auth.sessions import hash_session_id
+from app.auth.sessions import hash_session_id, short_user_agent
 from app.extensions import db
 from app.models import User
 from app.models.accounts import UserSession
@@ -50,7 +51,7 @@ def test_the_user_page_lists_each_session_with_when_and_where_it_came_from(
     page = client.get(f"/admin/users/{officer.id}").get_data(as_text=True)
     assert page.count("<tr data-session=") == 2
     assert "198.51.100.7" in page and "203.0.113.9" in page
-    assert "Pixel 8" in page and "Firefox/133.0" in page
+    assert "Chrome 131 on Android" in page and "Firefox 133 on Linux" in page
     assert "End all sessions" in page
 
 
@@ -154,3 +155,25 @@ def test_a_non_admin_cannot_end_a_session_and_the_attempt_is_audited(app: Flask,
     assert audit_events(app, "admin.session_end") == []
     denied = [e for e in audit_events(app, "auth.denied") if "users.end_all_sessions" in (e.detail or "")]
     assert len(denied) == 3
+
+
+@pytest.mark.parametrize(
+    "agent, shown",
+    [
+        (PHONE, "Chrome 131 on Android"),
+        (LAPTOP, "Firefox 133 on Linux"),
+        (
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36 Edg/131.0",
+            "Edge 131 on Windows",
+        ),
+        (
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 Version/18.1 Safari/604.1",
+            "Safari 18 on iOS",
+        ),
+        ("curl/8.5.0", "curl/8.5.0"),
+        ("x" * 200, "x" * 39 + "…"),
+        (None, None),
+    ],
+)
+def test_a_user_agent_is_shown_as_browser_and_system(agent: str | None, shown: str | None) -> None:
+    assert short_user_agent(agent) == shown

@@ -348,8 +348,42 @@ class SessionSummary:
     created_at: datetime
     last_seen_at: datetime
     client_addr: str | None
-    user_agent: str | None
+    user_agent: str | None  # as the browser sent it, up to 200 characters
+    browser: str | None  # short_user_agent(): what the table shows
     is_current: bool  # the session making this request: the admin's own
+
+
+# Order matters: Edge and Opera also say Chrome, Chrome also says Safari, Android also says Linux.
+_BROWSERS = (
+    ("Edge", re.compile(r"Edg(?:e|A|iOS)?/(\d+)")),
+    ("Opera", re.compile(r"OPR/(\d+)")),
+    ("Firefox", re.compile(r"(?:Firefox|FxiOS)/(\d+)")),
+    ("Chrome", re.compile(r"(?:Chrome|CriOS)/(\d+)")),
+    ("Safari", re.compile(r"Version/(\d+).*Safari/")),
+)
+_SYSTEMS = (
+    ("Android", re.compile(r"Android")),
+    ("iOS", re.compile(r"iPhone|iPad|iPod")),
+    ("Windows", re.compile(r"Windows")),
+    ("macOS", re.compile(r"Mac OS X|Macintosh")),
+    ("ChromeOS", re.compile(r"CrOS")),
+    ("Linux", re.compile(r"Linux")),
+)
+SHORT_AGENT_MAX = 40
+
+
+def short_user_agent(agent: str | None) -> str | None:
+    """ "Firefox 133 on Linux": enough for an admin to tell a user's phone from their desk computer at a glance.
+    Anything not recognised is shown as sent, cut short."""
+    if not agent:
+        return None
+    browser = next((f"{name} {m.group(1)}" for name, pattern in _BROWSERS if (m := pattern.search(agent))), None)
+    system = next((name for name, pattern in _SYSTEMS if pattern.search(agent)), None)
+    if browser and system:
+        return f"{browser} on {system}"
+    if browser or system:
+        return browser or system
+    return agent if len(agent) <= SHORT_AGENT_MAX else agent[: SHORT_AGENT_MAX - 1] + "…"
 
 
 def row_token(id_hash: str) -> str:
@@ -381,6 +415,7 @@ def list_user_sessions(user_id: int) -> list[SessionSummary]:
             last_seen_at=row.last_seen_at,
             client_addr=row.client_addr,
             user_agent=row.user_agent,
+            browser=short_user_agent(row.user_agent),
             is_current=row.id_hash == own_hash,
         )
         for row in rows
