@@ -373,7 +373,7 @@ SHORT_AGENT_MAX = 40
 
 
 def short_user_agent(agent: str | None) -> str | None:
-    """ "Firefox 133 on Linux": enough for an admin to tell a user's phone from their desk computer at a glance.
+    """A user agent as "Firefox 133 on Linux": enough for an admin to tell a user's phone from their desk computer.
     Anything not recognised is shown as sent, cut short."""
     if not agent:
         return None
