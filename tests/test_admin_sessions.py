@@ -140,6 +140,7 @@ def test_an_admin_ending_all_their_own_sessions_keeps_the_one_in_use(
     with app.app_context():
         own = db.session.scalars(select(UserSession.id_hash).where(UserSession.user_id == admin.id)).all()
     assert own == [hash_session_id(session_cookie(client) or "")]
+    assert "(you, in this browser)" in client.get(f"/admin/users/{admin.id}").get_data(as_text=True)
     client.post(f"/admin/users/{admin.id}/sessions/end", data=CONFIRMED)
     assert client.get(f"/admin/users/{admin.id}").status_code == 200
 
