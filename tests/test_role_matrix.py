@@ -63,6 +63,9 @@ MATRIX: dict[str, Row] = {
     "users.enable_user": Row(ADMIN, {"user_id": 999}),
     "users.unlock_user": Row(ADMIN, {"user_id": 999}),
     "users.reset_second_factor": Row(ADMIN, {"user_id": 999}),
+    "users.show": Row(ADMIN, {"user_id": 999}),
+    "users.end_session": Row(ADMIN, {"user_id": 999, "token": "0123456789abcdef"}),
+    "users.end_all_sessions": Row(ADMIN, {"user_id": 999}),
     # Audit trail
     "audit.index": Row(ADMIN),
     "audit.alert_list": Row(ADMIN),

@@ -17,7 +17,7 @@ from app.audit.actor import Actor
 from app.auth import passwords
 from app.auth.roles import Role
 from app.auth.services import disable_if_idle, normalise_email
-from app.auth.sessions import delete_user_sessions
+from app.auth.sessions import delete_user_session, delete_user_sessions
 from app.database import transaction
 from app.errors import DomainError
 from app.extensions import db
@@ -274,6 +274,35 @@ def reseal_totp_secrets(*, actor: Actor) -> tuple[str, int]:
             detail={"key": ring.newest_id, "secrets": len(users), "via": "cli" if actor.role == "cli" else "web"},
         )
     return ring.newest_id, len(users)
+
+
+def end_session(user_id: int, token: str, *, actor: Actor) -> User:
+    """End one of the user's sessions (ASVS 7.4.5): its next request is sent to sign-in. Others stay."""
+    user = get_user(user_id)
+    with transaction():
+        if not delete_user_session(user.id, token):
+            raise AccountError("That session has already ended.")
+        _record_session_end(user, actor, sessions_ended=1, session=token)
+    return user
+
+
+def end_all_sessions(user_id: int, *, actor: Actor, keep: str | None = None) -> int:
+    """End every session of the user but `keep` (the admin's own, when they end their other sessions)."""
+    user = get_user(user_id)
+    with transaction():
+        ended = delete_user_sessions(user.id, keep=keep)
+        _record_session_end(user, actor, sessions_ended=ended)
+    return ended
+
+
+def _record_session_end(user: User, actor: Actor, **detail: object) -> None:
+    audit.record(
+        "admin.session_end",
+        "success",
+        actor=actor,
+        record_ids=[f"user:{user.id}"],
+        detail={**detail, "via": "web"},
+    )
 
 
 def _record_admin_action(action: str, user: User, actor: Actor, **detail: object) -> None:

@@ -15,10 +15,11 @@ import re
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from flask import Flask, Request, Response, g, session
+from flask import Flask, Request, Response, current_app, g, request, session
 from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SessionInterface, SessionMixin
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -26,6 +27,7 @@ from sqlalchemy import delete, or_, select, text, update
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import CallbackDict
 
+from app.audit.actor import CONTROL
 from app.extensions import db
 from app.models.accounts import UserSession
 from app.models.base import utcnow
@@ -39,6 +41,8 @@ AUTHENTICATED_KEYS = frozenset({"_user_id", "_pending_user_id"})
 TOUCH_INTERVAL = timedelta(seconds=60)
 STORE_LOCK_TIMEOUT = "5s"
 TAG_LENGTH = 16  # hex digits of ServerSession.tag: 64 bits, unique among one user's sign-ins
+ROW_TOKEN_LENGTH = 16  # hex digits of row_token(): what the admin's "End" button names a session by
+ROW_TOKEN_PATTERN = re.compile(rf"[0-9a-f]{{{ROW_TOKEN_LENGTH}}}")
 # Requests here never read or set a session cookie.
 API_PREFIX = "/api/"
 
@@ -264,6 +268,7 @@ class ServerSessionInterface(SessionInterface):
                         data=_serializer.dumps(dict(session)),
                         created_at=now,
                         last_seen_at=now,
+                        **_origin(request),
                     )
                 )
             session.session_id = new_id
@@ -306,6 +311,13 @@ class ServerSessionInterface(SessionInterface):
         }
 
 
+def _origin(request: Request) -> dict[str, str | None]:
+    """Where a new session comes from, for the admin's list of a user's sessions. remote_addr is the client as
+    seen through TRUSTED_PROXIES hops only (ProxyFix), never a forged header."""
+    agent = CONTROL.sub("", request.user_agent.string or "")[:200] or None
+    return {"client_addr": (request.remote_addr or "")[:45] or None, "user_agent": agent}
+
+
 def _user_id(session: ServerSession) -> int | None:
     raw = dict.get(session, "_user_id")
     try:
@@ -326,3 +338,99 @@ def delete_user_sessions(user_id: int, *, keep: str | None = None) -> int:
 
 def count_user_sessions(user_id: int) -> int:
     return len(db.session.scalars(select(UserSession.id_hash).where(UserSession.user_id == user_id)).all())
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """One live session as the admin's user page shows it: never its id, nor the hash the table is keyed by."""
+
+    token: str
+    created_at: datetime
+    last_seen_at: datetime
+    client_addr: str | None
+    user_agent: str | None  # as the browser sent it, up to 200 characters
+    browser: str | None  # short_user_agent(): what the table shows
+    is_current: bool  # the session making this request: the admin's own
+
+
+# Order matters: Edge and Opera also say Chrome, Chrome also says Safari, Android also says Linux.
+_BROWSERS = (
+    ("Edge", re.compile(r"Edg(?:e|A|iOS)?/(\d+)")),
+    ("Opera", re.compile(r"OPR/(\d+)")),
+    ("Firefox", re.compile(r"(?:Firefox|FxiOS)/(\d+)")),
+    ("Chrome", re.compile(r"(?:Chrome|CriOS)/(\d+)")),
+    ("Safari", re.compile(r"Version/(\d+).*Safari/")),
+)
+_SYSTEMS = (
+    ("Android", re.compile(r"Android")),
+    ("iOS", re.compile(r"iPhone|iPad|iPod")),
+    ("Windows", re.compile(r"Windows")),
+    ("macOS", re.compile(r"Mac OS X|Macintosh")),
+    ("ChromeOS", re.compile(r"CrOS")),
+    ("Linux", re.compile(r"Linux")),
+)
+SHORT_AGENT_MAX = 40
+
+
+def short_user_agent(agent: str | None) -> str | None:
+    """A user agent as "Firefox 133 on Linux": enough for an admin to tell a user's phone from their desk computer.
+    Anything not recognised is shown as sent, cut short."""
+    if not agent:
+        return None
+    browser = next((f"{name} {m.group(1)}" for name, pattern in _BROWSERS if (m := pattern.search(agent))), None)
+    system = next((name for name, pattern in _SYSTEMS if pattern.search(agent)), None)
+    if browser and system:
+        return f"{browser} on {system}"
+    if browser or system:
+        return browser or system
+    return agent if len(agent) <= SHORT_AGENT_MAX else agent[: SHORT_AGENT_MAX - 1] + "…"
+
+
+def row_token(id_hash: str) -> str:
+    """A name for a session row that the admin's "End" button can post: a hash of the id hash under its own label,
+    so the page holds neither the cookie nor the key of the table, and no prefix of either."""
+    return hashlib.sha256(f"row:{id_hash}".encode("ascii")).hexdigest()[:ROW_TOKEN_LENGTH]
+
+
+def list_user_sessions(user_id: int) -> list[SessionSummary]:
+    """The user's sessions that are still live (within the idle and absolute limits), most recently used first."""
+    now = utcnow()
+    idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
+    absolute = timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"])
+    own = current_session().session_id
+    own_hash = hash_session_id(own) if own else None
+    rows = db.session.scalars(
+        select(UserSession)
+        .where(
+            UserSession.user_id == user_id,
+            UserSession.last_seen_at >= now - idle,
+            UserSession.created_at >= now - absolute,
+        )
+        .order_by(UserSession.last_seen_at.desc())
+    ).all()
+    return [
+        SessionSummary(
+            token=row_token(row.id_hash),
+            created_at=row.created_at,
+            last_seen_at=row.last_seen_at,
+            client_addr=row.client_addr,
+            user_agent=row.user_agent,
+            browser=short_user_agent(row.user_agent),
+            is_current=row.id_hash == own_hash,
+        )
+        for row in rows
+    ]
+
+
+def delete_user_session(user_id: int, token: str) -> bool:
+    """End the one session of this user that `token` names, in the caller's transaction; False if there is none.
+
+    A user holds a handful of sessions, so the token is matched by hashing each of theirs rather than stored."""
+    if not ROW_TOKEN_PATTERN.fullmatch(token):
+        return False
+    hashes = db.session.scalars(select(UserSession.id_hash).where(UserSession.user_id == user_id)).all()
+    match = next((id_hash for id_hash in hashes if row_token(id_hash) == token), None)
+    if match is None:
+        return False
+    db.session.execute(delete(UserSession).where(UserSession.id_hash == match))
+    return True

@@ -1,14 +1,15 @@
-"""User administration: list, create, disable, unlock, reset the second factor (admin role only)."""
+"""User administration: list, create, disable, unlock, reset the second factor, end sessions (admin role only)."""
 
 from collections.abc import Callable
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from app.audit.actor import current_actor
 from app.auth import accounts
 from app.auth.access import recent_sign_in_required
 from app.auth.roles import mfa_required
+from app.auth.sessions import ROW_TOKEN_PATTERN, current_session, list_user_sessions
 from app.models.accounts import User
 from app.permissions import roles_required
 from app.users.forms import UserForm
@@ -17,6 +18,8 @@ bp = Blueprint("users", __name__, url_prefix="/admin")
 DISABLE_CONSEQUENCE = (
     "They are signed out everywhere at once and cannot sign in until an admin enables the account again."
 )
+END_SESSION_CONSEQUENCE = "That device is sent to sign-in at its next request. Their other sessions go on."
+END_ALL_CONSEQUENCE = "Every device they use is sent to sign-in at its next request. They can sign in again."
 
 
 @bp.get("/users")
@@ -28,6 +31,62 @@ def index() -> ResponseReturnValue:
         disable_question=_disable_question,
         DISABLE_CONSEQUENCE=DISABLE_CONSEQUENCE,
     )
+
+
+@bp.get("/users/<int:user_id>")
+@roles_required("admin")
+def show(user_id: int) -> ResponseReturnValue:
+    """One user and the sessions they are signed in with, each of which the admin can end (ASVS 7.4.5)."""
+    user = accounts.get_user(user_id)
+    return render_template(
+        "users/show.html",
+        user=user,
+        sessions=list_user_sessions(user.id),
+        END_SESSION_CONSEQUENCE=END_SESSION_CONSEQUENCE,
+        END_ALL_CONSEQUENCE=END_ALL_CONSEQUENCE,
+    )
+
+
+@bp.post("/users/<int:user_id>/sessions/<token>/end")
+@roles_required("admin")
+@recent_sign_in_required
+def end_session(user_id: int, token: str) -> ResponseReturnValue:
+    if not ROW_TOKEN_PATTERN.fullmatch(token):
+        abort(404)
+    if request.form.get("confirmed") != "yes":
+        user = accounts.get_user(user_id)
+        return _confirm(
+            f"End this session of {user.email}?",
+            END_SESSION_CONSEQUENCE,
+            url_for("users.end_session", user_id=user.id, token=token),
+            "End session",
+            user,
+        )
+    return _act(
+        lambda: accounts.end_session(user_id, token, actor=current_actor()),
+        "Ended a session of {email}.",
+        back=url_for("users.show", user_id=user_id),
+    )
+
+
+@bp.post("/users/<int:user_id>/sessions/end")
+@roles_required("admin")
+@recent_sign_in_required
+def end_all_sessions(user_id: int) -> ResponseReturnValue:
+    user = accounts.get_user(user_id)
+    if request.form.get("confirmed") != "yes":
+        return _confirm(
+            f"End all sessions of {user.email}?",
+            END_ALL_CONSEQUENCE,
+            url_for("users.end_all_sessions", user_id=user.id),
+            "End all sessions",
+            user,
+        )
+    # An admin ending their own sessions keeps the one they are using: the others are what they mean to end.
+    keep = current_session().session_id if user.id == current_actor().user_id else None
+    ended = accounts.end_all_sessions(user.id, actor=current_actor(), keep=keep)
+    flash(f"Ended {ended} session{'' if ended == 1 else 's'} of {user.email}.", "success")
+    return redirect(url_for("users.show", user_id=user.id), 303)
 
 
 @bp.get("/users/new")
@@ -103,16 +162,17 @@ def reset_second_factor(user_id: int) -> ResponseReturnValue:
     )
 
 
-def _act(action: Callable[[], User], message: str) -> ResponseReturnValue:
+def _act(action: Callable[[], User], message: str, back: str | None = None) -> ResponseReturnValue:
+    back = back or url_for("users.index")
     try:
         user = action()
     except accounts.NoSuchUser:
         raise  # not a problem to flash: the error mapper answers 404
     except accounts.AccountError as error:
         flash(" ".join(error.problems), "error")
-        return redirect(url_for("users.index"), 303)
+        return redirect(back, 303)
     flash(message.format(email=user.email), "success")
-    return redirect(url_for("users.index"), 303)
+    return redirect(back, 303)
 
 
 def _disable_question(user: User) -> str:
@@ -127,6 +187,18 @@ def _confirm_disable(user_id: int) -> ResponseReturnValue:
         user=user,
         question=_disable_question(user),
         DISABLE_CONSEQUENCE=DISABLE_CONSEQUENCE,
+    )
+
+
+def _confirm(question: str, consequence: str, action_url: str, label: str, user: User) -> ResponseReturnValue:
+    """The question an End dialog asks, as a page, when the browser ran no dialog (no JavaScript)."""
+    return render_template(
+        "users/confirm.html",
+        question=question,
+        consequence=consequence,
+        action_url=action_url,
+        label=label,
+        back=url_for("users.show", user_id=user.id),
     )
 
 

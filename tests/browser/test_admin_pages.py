@@ -1,5 +1,6 @@
 """The admin pages on a phone and a desktop: dangerous actions ask first, no sideways scrolling, axe finds nothing."""
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -76,6 +77,14 @@ def user_disabled(live_server: LiveServer, user_id: int) -> bool:
         disabled = db.session.get_one(User, user_id).is_disabled
         db.session.remove()
     return disabled
+
+
+def newest_admin_id(live_server: LiveServer) -> int:
+    with live_server.app.app_context():
+        user_id = db.session.scalars(db.select(User.id).where(User.role == "admin").order_by(User.id.desc())).first()
+        db.session.remove()
+    assert user_id is not None
+    return user_id
 
 
 def search_cards(page: Page, text: str) -> None:
@@ -219,6 +228,33 @@ def test_revoke_is_red_and_unlike_the_blue_reprint_button(
     screenshot(page, f"admin-card-actions-phone-{scheme}")
 
 
+def test_end_session_asks_first_and_the_ended_device_is_sent_to_sign_in(
+    admin_in: Callable[..., Page], live_server: LiveServer, browser: Browser
+) -> None:
+    with live_server.app.app_context():
+        officer = make_user("officer", email="lost.phone@browser.example.gov")
+    device = browser.new_context(**PHONE).new_page()
+    sign_in(device, live_server.url, officer.email)
+    page = admin_in()
+    page.goto(f"{live_server.url}/admin/users/{officer.id}")
+    row = page.locator("tr[data-session]")
+    expect(row).to_have_count(1)
+    row.get_by_role("button", name="End session").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text(f"End this session of {officer.email}?")
+    screenshot(page, "admin-user-end-session-dialog-phone")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+    expect(row).to_have_count(1)
+
+    row.get_by_role("button", name="End session").click()
+    dialog.get_by_role("button", name="End session").click()
+    expect(page.locator("[data-no-sessions]")).to_be_visible()
+    device.goto(f"{live_server.url}/lookup")
+    device.wait_for_url(re.compile(r"/login"))
+    device.context.close()
+
+
 # --- Narrow screens -----------------------------------------------------------------------------------------
 
 
@@ -280,6 +316,7 @@ def test_axe_finds_nothing_on_the_admin_pages(
     pages = {
         "users": "/admin/users",
         "user-new": "/admin/users/new",
+        "user": f"/admin/users/{newest_admin_id(live_server)}",  # the admin's own page: lists their session
         "cards": "/admin/cards",  # searched below: the search is a form post (no name in the address)
         "person": f"/admin/cards/person/{card.person_id}",
         "card": f"/admin/cards/{card.number}",
