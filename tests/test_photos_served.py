@@ -49,7 +49,8 @@ def _photo_address(client: FlaskClient, q: str = "DA100001") -> str:
 
 def _photo_events(app: Flask) -> list[AuditEvent]:
     with app.app_context():
-        return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "lookup.photo")))
+        query = select(AuditEvent).where(AuditEvent.action == "lookup.photo").order_by(AuditEvent.id)
+        return list(db.session.scalars(query))
 
 
 def _detail(event: AuditEvent) -> dict[str, str]:
