@@ -15,7 +15,7 @@ from app.extensions import db
 from app.immunity.codes import Category, Relationship
 from app.models import Card, Mission, Person, RegistryLoad, Vehicle
 from app.registry import interchange, sync
-from app.registry.columns import CARDS, PERSONS
+from app.registry.columns import CARDS, MISSIONS, PERSONS
 from app.registry.interchange import ImportFailed, LoadCounts, export_folder, import_folder, registry_counts
 from tests.factories import (
     JPEG_BYTES,
@@ -502,6 +502,27 @@ def test_a_failed_write_removes_the_photos_it_copied(
         with pytest.raises(ImportFailed) as failure:
             import_folder(folder, instance)
         assert failure.value.problems == ["the database refused the import: simulated constraint failure"]
+        assert registry_counts() == LoadCounts(0, 0, 0, 0)
+    assert list((instance / "photos").iterdir()) == []
+
+
+def test_a_write_the_database_refuses_rejects_the_import_and_stores_nothing(
+    app: Flask, folder: Path, instance: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real write path (COPY on PostgreSQL, INSERT on SQLite) meets a row already there: a duplicate key."""
+    real_apply = interchange.apply
+
+    def race_then_apply(plan: sync.Plan, progress: bool = False) -> None:
+        taken = plan[MISSIONS].inserts[-1]["id"]
+        db.session.execute(insert(Mission), [{"id": taken, "name": "x", "country": "x", "kind": "embassy"}])
+        real_apply(plan, progress)
+
+    monkeypatch.setattr(interchange, "apply", race_then_apply)
+    with app.app_context():
+        with pytest.raises(ImportFailed) as failure:
+            import_folder(folder, instance)
+        assert len(failure.value.problems) == 1
+        assert failure.value.problems[0].startswith("the database refused the import: ")
         assert registry_counts() == LoadCounts(0, 0, 0, 0)
     assert list((instance / "photos").iterdir()) == []
 

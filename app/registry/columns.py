@@ -1,5 +1,6 @@
 """The interchange folder's four CSV files: their columns, and how each value is read and written (SPEC §2)."""
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -146,13 +147,21 @@ class FileSpec:
     def header(self) -> list[str]:
         return [c.name for c in self.columns]
 
-    @property
+    @functools.cached_property
     def key_attribute(self) -> str:
         return next(c.attribute for c in self.columns if c.name == self.key)
 
     def max_length(self, column: Column) -> int | None:
-        column_type = self.model.__table__.c[column.attribute].type
-        return column_type.length if isinstance(column_type, String) else None
+        return self._max_lengths[column.attribute]
+
+    @functools.cached_property
+    def _max_lengths(self) -> dict[str, int | None]:
+        """Each column's length limit in the table, looked up once: it is asked for every cell of an import."""
+        table_columns = self.model.__table__.c
+        return {
+            c.attribute: t.length if isinstance(t := table_columns[c.attribute].type, String) else None
+            for c in self.columns
+        }
 
 
 def _country_may_be_empty(values: dict[str, Any]) -> bool:

@@ -195,7 +195,7 @@ def _read_values(spec: FileSpec, line: int, cells: Any, absent: list[Column], pr
                 if column.required:
                     empty_required.append(column)
             continue
-        if any(not c.isprintable() for c in raw):
+        if not raw.isprintable():
             problems.add(spec, line, f"{column.name} contains a control character or line break")
             continue
         try:
