@@ -4,19 +4,18 @@ Countries and organisations are real (the rules read real nationalities); people
 surname starts with "Demo-". The guaranteed records each officer journey uses are in DEMO_CASES.
 """
 
-from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 
 from app.audit import service as audit
 from app.database import transaction
 from app.extensions import db
 from app.models import Card, DrivingPoints, Mission, Person, RegistryLoad, Vehicle
-from app.models.base import Model, utcnow
-from app.registry import auditing, photos
+from app.models.base import utcnow
+from app.registry import auditing, bulk, photos
 from app.registry.counts import LoadCounts
 from app.registry.demo.cases import DEMO_CASES, DEMO_LEVELS, DEMO_PORTRAITS, demo_driving_points
 from app.registry.demo.generator import generate
@@ -34,7 +33,6 @@ __all__ = [
 
 DEFAULT_PERSONS = 55_000
 DEFAULT_SEED = 2026
-CHUNK = 5_000
 
 
 def registry_is_empty() -> bool:
@@ -48,14 +46,6 @@ def _add_portraits(persons: list[dict[str, Any]], instance_path: Path) -> None:
     by_id = {person["id"]: person for person in persons}
     for index, person_id in enumerate(DEMO_PORTRAITS):
         by_id[person_id]["photo_file"] = photos.store(instance_path, person_id, portrait(index))
-
-
-def _insert(model: type[Model], rows: Sequence[dict[str, Any]]) -> None:
-    # render_nulls keeps every row's parameters the same shape; without it each change in which
-    # values are None starts a new statement (tens of thousands of round trips on PostgreSQL).
-    statement = insert(model).execution_options(render_nulls=True)
-    for start in range(0, len(rows), CHUNK):
-        db.session.execute(statement, rows[start : start + CHUNK])
 
 
 def seed_demo(persons: int, seed: int, today: date | None = None, instance_path: Path | None = None) -> LoadCounts:
@@ -84,11 +74,11 @@ def _seed(persons: int, seed: int, today: date, instance_path: Path | None, deta
         # Children before parents; persons in one statement, so their self-reference is checked at its end.
         for model in (DrivingPoints, Vehicle, Card, Person, Mission):
             db.session.execute(delete(model))
-        _insert(Mission, rows.missions)
-        _insert(Person, rows.persons)
-        _insert(Card, rows.cards)
-        _insert(Vehicle, rows.vehicles)
-        _insert(DrivingPoints, demo_driving_points(today, utcnow()))
+        bulk.insert_rows(Mission, rows.missions)
+        bulk.insert_rows(Person, rows.persons)
+        bulk.insert_rows(Card, rows.cards)
+        bulk.insert_rows(Vehicle, rows.vehicles)
+        bulk.insert_rows(DrivingPoints, demo_driving_points(today, utcnow()))
         counts = LoadCounts(len(rows.missions), len(rows.persons), len(rows.cards), len(rows.vehicles))
         db.session.add(RegistryLoad(source=str(detail["source"]), **vars(counts)))
         photos_written = len(DEMO_PORTRAITS) if instance_path is not None else 0

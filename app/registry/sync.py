@@ -5,14 +5,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import psycopg
-from psycopg import sql
-from sqlalchemy import Column, Table, delete, insert, inspect, select, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Table, delete, select, update
 
 from app.extensions import db
 from app.immunity.codes import Relationship
 from app.models import Person
+from app.registry import bulk
 from app.registry.columns import CARDS, FILES, MISSIONS, PERSONS, VEHICLES, FileSpec
 from app.registry.reading import Folder, Problems, progress_bar
 
@@ -173,10 +171,8 @@ def apply(plan: Plan, progress: bool = False) -> None:
 
 def _write(action: str, spec: FileSpec, rows: Sequence[dict[str, Any]]) -> None:
     model = spec.model
-    if action == "insert" and db.session.get_bind().dialect.name == "postgresql":
-        _copy(model, rows)
-    elif action == "insert":
-        db.session.execute(insert(model), list(rows))
+    if action == "insert":
+        bulk.insert_rows(model, rows)
     elif action == "update":
         # ORM bulk UPDATE by primary key: one executemany, no objects loaded.
         db.session.execute(update(model), list(rows))
@@ -190,39 +186,3 @@ def _write(action: str, spec: FileSpec, rows: Sequence[dict[str, Any]]) -> None:
     elif action == "delete":
         ids = [r["id"] for r in rows]
         db.session.execute(delete(model).where(model.id.in_(ids)), execution_options={"synchronize_session": False})
-
-
-def _copy(model: type, rows: Sequence[dict[str, Any]]) -> None:
-    """New rows on PostgreSQL by COPY, in the import's own transaction: a 1x import writes 110,000 rows, and
-    COPY does in about a second what the ORM's batched INSERTs did in eight (issue 14, bench/README.md).
-
-    Each value goes through its column type's bind processing (enums to their codes, timestamps to UTC), and a
-    column the rows do not name gets its Python-side default, as an INSERT through the ORM would.
-    """
-    dialect = db.session.get_bind().dialect
-    named = [(attribute, column) for attribute, column in inspect(model).columns.items() if attribute in rows[0]]
-    defaulted = [
-        column
-        for attribute, column in inspect(model).columns.items()
-        if attribute not in rows[0] and column.default is not None
-    ]
-    columns: list[Column[Any]] = [column for _, column in named] + defaulted
-    processors = [column.type.bind_processor(dialect) for column in columns]
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(model.__table__.name), sql.SQL(", ").join(sql.Identifier(c.name) for c in columns)
-    )
-    cursor = db.session.connection().connection.driver_connection.cursor()
-    try:
-        with cursor, cursor.copy(statement) as copy:
-            for row in rows:
-                values = [row[attribute] for attribute, _ in named] + [_default(column) for column in defaulted]
-                copy.write_row([v if p is None else p(v) for v, p in zip(values, processors, strict=True)])
-    except psycopg.Error as error:
-        # As SQLAlchemy reports an INSERT the database refused, so the import says "the database refused".
-        raise DBAPIError.instance(statement.as_string(cursor), None, error, psycopg.Error) from error
-
-
-def _default(column: Column[Any]) -> Any:
-    default = column.default
-    assert default is not None
-    return default.arg(None) if default.is_callable else default.arg  # type: ignore[attr-defined, operator]
