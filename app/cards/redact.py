@@ -1,7 +1,10 @@
-"""Keep card tokens out of logs: a /v/<token> path is logged as /v/[token], a bare JWT cut short.
+"""Keep card tokens and looked-up keys out of logs: /v/<token> is logged as /v/[token], a bare JWT cut short, and
+the JSON API's /api/v1/plates/<plate> and /api/v1/cards/<number> as /api/v1/plates/[plate] and .../cards/[card].
 
-The token sits in the URL path by design (SPEC §4), so every logger that prints paths needs this:
-gunicorn's access log (gunicorn.conf.py), Werkzeug's development-server log and the app's own logger.
+The token sits in the URL path by design (SPEC §4), and so does the plate or card number of an API lookup (a GET a
+dispatch system can retry and cache-bust as it likes; ASVS 14.2.1 wants no sensitive data in URLs, so the path is
+kept out of every log line instead: the audit trail records the lookup, with who asked). Every logger that prints
+paths needs this: gunicorn's access log (gunicorn.conf.py), Werkzeug's development-server log and the app's own.
 """
 
 import logging
@@ -15,10 +18,12 @@ from app.audit.service import truncate_tokens
 
 VERIFY_PATH = re.compile(r"/v/[^\s\"'?#/]+")
 REPLACEMENT = "/v/[token]"
+API_LOOKUP_PATH = re.compile(r"(/api/v1/(plate|card)s/)[^\s\"'?#/]+")
 
 
 def redact(text: str) -> str:
     """`text` with every verification path's token replaced and every JWT-looking string cut short."""
+    text = API_LOOKUP_PATH.sub(lambda match: f"{match.group(1)}[{match.group(2)}]", text)
     return truncate_tokens(VERIFY_PATH.sub(REPLACEMENT, text))
 
 

@@ -270,6 +270,12 @@ def test_redact_replaces_the_token_of_a_verification_path() -> None:
     assert redact.redact(f"{BASE_URL}/v/{SAMPLE}?x=1") == f"{BASE_URL}/v/[token]?x=1"
 
 
+def test_redact_keeps_the_plate_or_card_number_of_an_api_lookup_out() -> None:
+    assert redact.redact("GET /api/v1/plates/DWJ1204 HTTP/1.1") == "GET /api/v1/plates/[plate] HTTP/1.1"
+    assert redact.redact('"GET /api/v1/cards/DA100001?x=1"') == '"GET /api/v1/cards/[card]?x=1"'
+    assert redact.redact("/api/v1/incidents/EV-2026-000001") == "/api/v1/incidents/EV-2026-000001"
+
+
 def test_redact_cuts_a_bare_token_short() -> None:
     cleaned = redact.redact(f"scanned {SAMPLE}")
     assert SAMPLE not in cleaned and cleaned.startswith("scanned eyJhbGciOiJF")
@@ -298,6 +304,28 @@ def test_the_gunicorn_access_log_never_carries_a_token(capsys: pytest.CaptureFix
     logged = capsys.readouterr().out
     assert "/v/[token]" in logged
     assert SAMPLE.split(".")[2] not in logged and SAMPLE.split(".")[1] not in logged
+
+
+def test_the_gunicorn_access_log_never_carries_a_looked_up_plate(capsys: pytest.CaptureFixture[str]) -> None:
+    path = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", path)
+    assert spec is not None and spec.loader is not None
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    config = GunicornConfig()
+    config.set("accesslog", "-")
+    config.set("access_log_format", '%(h)s "%(r)s" %(U)s %(s)s')
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": "/api/v1/plates/DWJ1204",
+        "PATH_INFO": "/api/v1/plates/DWJ1204",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "10.0.0.1",
+    }
+    response = SimpleNamespace(status="200 OK", sent=10, headers=[])
+    conf.logger_class(config).access(response, SimpleNamespace(headers=[]), environ, timedelta(milliseconds=3))
+    logged = capsys.readouterr().out
+    assert "DWJ1204" not in logged and logged.count("/api/v1/plates/[plate]") == 2
 
 
 def test_the_app_and_werkzeug_loggers_redact_verification_paths(app: Flask, caplog: pytest.LogCaptureFixture) -> None:
