@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from argon2 import PasswordHasher
-from flask import Flask
+from flask import Flask, session
 from flask.testing import FlaskClient
 from flask_login.utils import encode_cookie
+from flask_wtf.csrf import generate_csrf
 
 from app.auth import passwords
 from app.auth.redirects import safe_next
@@ -361,6 +362,18 @@ def test_a_csrf_token_from_another_session_is_refused(csrf_app: Flask) -> None:
     response = client.post("/login", data=login_form(user.email, DEFAULT_PASSWORD, csrf_token=token or ""))
     assert response.status_code == 400
     assert client.get("/").status_code == 302
+
+
+def test_the_csrf_secret_behind_every_token_is_256_random_bits(csrf_app: Flask) -> None:
+    secrets_seen = set()
+    for _ in range(3):
+        with csrf_app.test_request_context("/login"):
+            token = generate_csrf()
+            secret = session["csrf_token"]
+            secrets_seen.add(secret)
+            assert re.fullmatch(r"[0-9a-f]{64}", secret), secret
+            assert generate_csrf() == token  # the same secret signs every form of the session
+    assert len(secrets_seen) == 3
 
 
 def test_sign_in_works_with_the_token_from_the_form(csrf_app: Flask) -> None:

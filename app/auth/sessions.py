@@ -34,7 +34,9 @@ from app.models.base import utcnow
 
 SESSION_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")  # secrets.token_urlsafe(32): 256 bits
 # What an anonymous (cookie-only) session may carry; anything else in such a cookie is dropped.
-ANONYMOUS_KEYS = frozenset({"csrf_token", "_flashes"})
+# Flask-WTF's raw CSRF secret (WTF_CSRF_FIELD_NAME); the token in forms is this, signed.
+CSRF_KEY = "csrf_token"
+ANONYMOUS_KEYS = frozenset({CSRF_KEY, "_flashes"})
 # Keys that only a server-side session may hold.
 AUTHENTICATED_KEYS = frozenset({"_user_id", "_pending_user_id"})
 # last_seen_at is written at most this often when nothing else changed: idle timeouts are in minutes.
@@ -100,6 +102,14 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
     def __getitem__(self, key: str) -> Any:
         self.accessed = True
         return super().__getitem__(key)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if key == CSRF_KEY and key not in self:
+            # Flask-WTF 1.3.0 makes the raw CSRF secret as sha1(urandom(64)).hexdigest(): 160 bits. The security bar
+            # asks for 256 (Flask-WTF's unreleased main branch uses secrets.token_hex(32)), so whatever it first
+            # offers, the session keeps 256 random bits; Flask-WTF reads the secret back from here to sign it.
+            value = secrets.token_hex(32)
+        super().__setitem__(key, value)
 
     def get(self, key: str, default: Any = None) -> Any:
         self.accessed = True
