@@ -168,7 +168,15 @@ def seal_once(*, wait: bool = True) -> AuditSeal | None:
             )
         _publish_missing(last)
         start = last.position_to if last is not None else 0
-        end = _capped_end(kind, start, horizon(connection, kind))
+        below = horizon(connection, kind)
+        if kind == "txid" and below < start:
+            # New events would get positions inside ranges already sealed: refuse loudly rather than never seal.
+            raise SealError(
+                f"transaction ids went backwards: the newest seal ends at txid {start}, but this cluster has not "
+                f"reached {below + 1} yet. The database was restored into another PostgreSQL cluster; advance that "
+                "cluster's transaction id epoch with pg_resetwal before Envoy writes there (README, 'Backups')"
+            )
+        end = _capped_end(kind, start, below)
         events = events_in(kind, start, end) if end > start else []
         if not events:
             db.session.rollback()
