@@ -75,7 +75,7 @@ def test_a_change_replaces_the_password_rotates_this_session_and_ends_the_others
     ("new", "confirm", "status", "message"),
     [
         ("short words", None, 422, "Use at least 15 characters"),
-        ("password1234567890", None, 422, "commonly used passwords"),
+        ("password1234567890", None, 422, "found in breaches or commonly used"),
         (DEFAULT_PASSWORD, None, 422, "different from your current one"),
         (NEW, NEW + "x", 400, "The two new passwords differ."),
     ],

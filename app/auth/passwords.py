@@ -1,13 +1,13 @@
 """Password rules and Argon2 hashing (CJIS v6.0 IA-5(1)(a); OWASP ASVS 5.0 §6.2)."""
 
 import secrets
-import string
 from datetime import datetime, timedelta
 from functools import lru_cache
-from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+
+from app.auth import breached
 
 # NIST SP 800-63B-4 and ASVS 6.2.1 recommend 15 for a password that may be the only factor; officers
 # may sign in without TOTP unless MFA_REQUIRED_ROLES says otherwise, so 15 applies to everyone.
@@ -20,19 +20,12 @@ MIN_DISTINCT_CHARACTERS = 5
 # two differ the stricter rule wins (security-bar.md), so Envoy asks for a new password once a year.
 MAX_AGE = timedelta(days=365)
 
-BLOCKLIST_FILE = Path(__file__).resolve().parent / "data" / "common-passwords.txt"
-DECORATION = string.digits + string.punctuation + string.whitespace
+LISTED = "This password is on the list of passwords found in breaches or commonly used; choose another."
 
 # argon2-cffi's defaults are RFC 9106's low-memory profile (Argon2id, t=3, m=64 MiB, p=4, 16-byte salt).
 # The test suite swaps `_hasher` for a cheap one (tests/conftest.py); nothing else may.
 DEFAULT_HASHER = PasswordHasher()
 _hasher = DEFAULT_HASHER
-
-
-@lru_cache(maxsize=1)
-def _blocklist() -> frozenset[str]:
-    lines = BLOCKLIST_FILE.read_text(encoding="utf-8").splitlines()
-    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
 
 
 @lru_cache(maxsize=1)
@@ -43,7 +36,8 @@ def _dummy_hash() -> str:
 def problems(password: str, *, email: str = "") -> list[str]:
     """Why this password is refused, in words the user can act on; an empty list means it is accepted.
 
-    No composition rules (ASVS 6.2.5): length, the common-password list and the account's own name only.
+    No composition rules (ASVS 6.2.5): length, the breached and common password list (in the forms an attacker
+    tries first, breached.forms) and the account's own name only.
     """
     found: list[str] = []
     if len(password) < MIN_LENGTH:
@@ -51,10 +45,10 @@ def problems(password: str, *, email: str = "") -> list[str]:
     if len(password) > MAX_LENGTH:
         found.append(f"Use at most {MAX_LENGTH} characters.")
     lowered = password.lower()
-    if lowered in _blocklist() or lowered.strip(DECORATION) in _blocklist():
-        found.append("This password is on the list of commonly used passwords; choose another.")
-    elif len(set(lowered)) < MIN_DISTINCT_CHARACTERS:
+    if len(set(lowered)) < MIN_DISTINCT_CHARACTERS:
         found.append("This password repeats too few different characters; choose another.")
+    elif len(password) <= MAX_LENGTH and breached.is_listed(password):
+        found.append(LISTED)
     local_part = email.partition("@")[0].lower()
     if len(local_part) >= 4 and local_part in lowered:
         found.append("Do not use your email address in your password.")
