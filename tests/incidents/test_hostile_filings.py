@@ -1,5 +1,5 @@
-"""Attacks through the incident pages (security bar Z3, I2, I3, Q7): other officers' references, payloads in the
-text fields, and a decompression-bomb attachment."""
+"""Attacks through the incident pages (security bar Z3, I2, I3, Q7, P1): other officers' references, payloads in the
+text fields, a decompression-bomb attachment, and what of the review desk's work the filer sees."""
 
 import io
 import json
@@ -119,3 +119,24 @@ def test_a_decompression_bomb_png_is_refused_with_a_clear_error_and_nothing_is_s
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Incident)) == 0
         assert db.session.scalar(select(func.count()).select_from(IncidentAttachment)) == 0
+
+
+# --- P1, ASVS 13: the officer's own incident page leaves out the review desk's work ---------------------------
+
+
+def test_the_officers_incident_page_shows_no_reviewer_note_or_assignee(
+    app: Flask, client: FlaskClient, officer: User, login_as: Callable[..., User]
+) -> None:
+    reference = file_one(client)
+    desk = app.test_client()
+    reviewer = login_as("reviewer", client=desk)
+    note = "Internal: mission says the driver was the nephew of the ambassador."
+    assert desk.post(f"/review/{reference}/assign", data={"version": 1, "assignee_id": reviewer.id}).status_code == 303
+    assert desk.post(f"/review/{reference}/note", data={"version": 2, "note": note}).status_code == 303
+    assert note in desk.get(f"/review/{reference}").get_data(as_text=True)
+
+    html = client.get(f"/incidents/{reference}").get_data(as_text=True)
+
+    assert reference in html
+    assert note not in html and "nephew" not in html
+    assert reviewer.email not in html and "Assigned" not in html
