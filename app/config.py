@@ -178,6 +178,9 @@ def check_production(config: Mapping[str, Any]) -> None:
         raise ConfigError("production needs SECRET_KEY set to a random value of at least 32 characters")
     if config["INSECURE_COOKIES"]:
         raise ConfigError("ENVOY_INSECURE_COOKIES is for development only; production needs the __Host- cookie")
+    if config.get("DEBUG"):
+        # Flask reads FLASK_DEBUG into DEBUG: debug mode shows tracebacks, and `flask run` its interactive debugger.
+        raise ConfigError("FLASK_DEBUG is for development only; production runs with debug off")
     if not config["SESSION_COOKIE_SECURE"] or not config["SESSION_COOKIE_NAME"].startswith("__Host-"):
         raise ConfigError("production needs SESSION_COOKIE_SECURE and a __Host- session cookie")
     # Card QR codes carry BASE_URL for years: never the development default, never plain http.

@@ -158,14 +158,17 @@ def register(app: Flask) -> None:
         return render_error(error.status, title, message, code=error.code or name.lower().replace(" ", "_"))
 
     @app.errorhandler(HTTPException)
-    def _http_error(error: HTTPException) -> tuple[object, int]:
+    def _http_error(error: HTTPException) -> tuple[object, int, dict[str, str]]:
         if error.code == 429:
             seconds = retry_after_seconds()
             body, status = render_error(429, "Rate limited", rate_limited_message(seconds))
-            return body, status, {"Retry-After": str(seconds)}  # type: ignore[return-value]
+            return body, status, {"Retry-After": str(seconds)}
         code = error.code or 500
         title, message = _plain(code) or (error.name, error.description or "")
-        return render_error(code, title, message, code=error.name.lower().replace(" ", "_"))
+        body, status = render_error(code, title, message, code=error.name.lower().replace(" ", "_"))
+        # A 405 names the methods the address does take (RFC 9110 §15.5.6), as Werkzeug's own answer does.
+        allow = getattr(error, "valid_methods", None)
+        return body, status, ({"Allow": ", ".join(allow)} if allow else {})
 
     @app.errorhandler(SQLAlchemyError)
     def _database_error(error: SQLAlchemyError) -> tuple[object, int, dict[str, str]]:

@@ -43,7 +43,7 @@ def check(filename: str, content: bytes) -> Upload:
         raise AttachmentError(f"{name} is empty")
     if len(content) > MAX_BYTES:
         raise AttachmentError(f"{name} is larger than {MAX_BYTES // (1024 * 1024)} MB")
-    media_type = _media_type(content)
+    media_type = _media_type(name, content)
     if media_type is None:
         raise AttachmentError(f"{name} is not a JPEG, PNG or PDF file")
     return Upload(name, media_type, content, hashlib.sha256(content).hexdigest())
@@ -62,15 +62,21 @@ def clean_name(filename: str) -> str:
     return base[:100] or "attachment"
 
 
-def _media_type(content: bytes) -> str | None:
+def _media_type(name: str, content: bytes) -> str | None:
     if content.startswith(b"%PDF-"):
         return MEDIA_TYPES["PDF"] if b"%%EOF" in content[-1024:] else None
     try:
         with warnings.catch_warnings():
+            # A small file can declare billions of pixels (a decompression bomb): whoever decodes it later runs
+            # out of memory. Pillow only warns above MAX_IMAGE_PIXELS; here that is a refusal too.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(content), formats=("JPEG", "PNG")) as image:
                 kind = image.format
                 image.verify()
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+        raise AttachmentError(
+            f"{name} has too many pixels to open safely (more than {Image.MAX_IMAGE_PIXELS:,}): send a smaller photo"
+        ) from None
     except Exception:  # Pillow raises many types for a file it cannot read; all mean "not an image"
         return None
     return MEDIA_TYPES.get(kind or "") if kind in ("JPEG", "PNG") else None

@@ -337,6 +337,23 @@ def incident_for(reference: str, viewer: User) -> Incident:
     return incident
 
 
+def own_incident(reference: str, viewer: User, *, actor: Actor, attachment: int | None = None) -> Incident:
+    """`incident_for` on the officer's web pages, with a refusal audited as `incident.view` `not_found` (committed)
+    as the JSON API does: an officer trying other officers' references shows up in the trail (security bar Z3)."""
+    try:
+        return incident_for(reference, viewer)
+    except IncidentNotFound:
+        named = reference.upper()
+        audit.record_now(
+            "incident.view",
+            "not_found",
+            actor=actor,
+            record_ids=[f"incident:{named}"] if REFERENCE.fullmatch(named) else [],
+            detail={"via": "web", **({"attachment": attachment} if attachment is not None else {})},
+        )
+        raise
+
+
 def may_see(incident: Incident, viewer: User) -> bool:
     return incident.filed_by_id == viewer.id or viewer.role in REVIEW_ROLES
 

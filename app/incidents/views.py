@@ -120,7 +120,7 @@ def index() -> Response:
 @bp.get("/incidents/<reference>")
 @roles_required(*FILER_ROLES)
 def show(reference: str) -> Response:
-    incident = service.incident_for(reference, current_user)
+    incident = service.own_incident(reference, current_user, actor=current_actor())
     filed = request.args.get("filed")
     return render(
         "incidents/show.html",
@@ -136,7 +136,7 @@ def show(reference: str) -> Response:
 @roles_required(*FILER_ROLES)
 def attachment(reference: str, position: int) -> Response:
     """One attachment of the officer's own incident, as a download (never shown inline), audited."""
-    incident = service.incident_for(reference, current_user)
+    incident = service.own_incident(reference, current_user, actor=current_actor(), attachment=position)
     download = service.attachment(incident, position, actor=current_actor())
     return attachment_response(download.content, download.media_type, download.filename)
 
