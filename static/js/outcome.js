@@ -4,7 +4,9 @@
 // ended, any 4xx/5xx that carries no answer) ends on a panel that says what happened and what to do next.
 (function () {
   "use strict";
-  var PENDING_KEY = "envoy-pending-lookup";  // sessionStorage: this tab only, the query alone, cleared on success
+  // sessionStorage, this tab only, the query alone: so the lookup an ended session refused (or a lost signal cut
+  // off) runs again after sign-in. Gone on an answer, after 30 minutes, and on lock or sign-out (idle-lock.js).
+  var PENDING_KEY = "envoy-pending-lookup";
   var PENDING_MAX_AGE_MS = 30 * 60 * 1000;
   var last = null;  // {elt, query, kind, layout}: the request in flight or last failed, for Try again
 
@@ -133,7 +135,8 @@
     var box = outcome();
     var form = document.querySelector("[data-lookup-form], [data-console-form]");
     if (!box || !form || !pending || !pending.q) { return; }
-    if (layoutOf(box) !== pending.layout || Date.now() - pending.at > PENDING_MAX_AGE_MS) { return; }
+    if (Date.now() - pending.at > PENDING_MAX_AGE_MS) { clearPending(); return; }
+    if (layoutOf(box) !== pending.layout) { return; }
     if (!document.querySelector("[data-signed-in]")) { return; }
     clearPending();
     form.querySelector("input[name=q]").value = pending.q;
