@@ -237,6 +237,18 @@ def unlock_user(user_id: int, *, actor: Actor) -> User:
     return user
 
 
+def forget_devices(user_id: int, *, actor: Actor) -> User:
+    """Revoke every device cookie of the user (a lost phone, a shared terminal): all their browsers are unknown now.
+
+    While the account is locked for unknown devices, the user then cannot sign in anywhere until it is unlocked.
+    """
+    user = get_user(user_id)
+    with transaction():
+        forgotten = devices.forget_all(user.id)
+        _record_admin_action("admin.devices_forget", user, actor, devices_forgotten=forgotten)
+    return user
+
+
 def reset_second_factor(user_id: int, *, actor: Actor) -> User:
     """Forget the user's authenticator: they enrol a new one at their next sign-in; their sessions end now."""
     user = get_user(user_id)

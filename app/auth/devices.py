@@ -16,7 +16,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from flask import current_app, request
+from flask import current_app, g, request
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, func, select
 from werkzeug.wrappers import Response
@@ -24,6 +24,7 @@ from werkzeug.wrappers import Response
 from app.audit import alerts
 from app.audit import service as audit
 from app.audit.actor import current_actor
+from app.auth.sessions import current_session
 from app.extensions import db
 from app.models.accounts import User
 from app.models.base import utcnow
@@ -92,9 +93,33 @@ def recognise(user: User, cookie: str | None, now: datetime | None = None) -> Kn
     return None
 
 
-def is_known_for(email: str, cookie: str | None) -> bool:
-    """The presented cookie names a known device of the account with this email (the sign-in throttle asks)."""
-    if not entries(cookie):
+def attempt_email() -> str:
+    """The account a sign-in POST is for: the email typed in the password form, else the user whose password this
+    session accepted (the code form). Empty when neither."""
+    typed = request.form.get("email")
+    if typed is not None:
+        return typed.strip().lower()[:254]
+    user_id = current_session().get("_pending_user_id")
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    return user.email if user is not None else ""
+
+
+def attempt_from_known_device() -> bool:
+    """This sign-in POST comes from a known device of the account it is for.
+
+    Such an attempt is never slowed or refused by the per-address and per-email limits that strangers fill up:
+    those exist to stop guessing, and this browser's own failures lock its own bucket (5, then the whole account).
+    Asked by several limits per request, answered once.
+    """
+    if "envoy_known_device" not in g:
+        g.envoy_known_device = _attempt_from_known_device()
+    return bool(g.envoy_known_device)
+
+
+def _attempt_from_known_device() -> bool:
+    cookie = presented()
+    email = attempt_email()
+    if not email or not entries(cookie):
         return False
     user = db.session.scalars(select(User).where(User.email == email)).one_or_none()
     return user is not None and recognise(user, cookie) is not None

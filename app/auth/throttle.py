@@ -35,8 +35,7 @@ from app.audit import alerts
 from app.audit import service as audit
 from app.audit.actor import current_actor
 from app.auth import devices
-from app.auth.services import EMAIL_SHAPE, normalise_email
-from app.auth.sessions import current_session
+from app.auth.services import EMAIL_SHAPE
 from app.errors import render_error
 from app.extensions import db, limiter
 from app.models.accounts import User
@@ -56,44 +55,29 @@ AUDIT_EVERY = 60  # at most one audit event per delayed key per minute, so a flo
 IPV6_PREFIX = 64
 
 
-def signin_throttle(account: Callable[[], str]) -> Callable[[F], F]:
-    """Delay a sign-in step's POSTs per source and per (source, `account()`: the email the attempt is for)."""
+def signin_throttle(view: F) -> F:
+    """Delay a sign-in step's POSTs per source and per (source, the account the attempt is for)."""
 
-    def decorate(view: F) -> F:
-        @functools.wraps(view)
-        def throttled(*args: object, **kwargs: object) -> ResponseReturnValue:
-            if request.method != "POST" or not current_app.config.get("RATELIMIT_ENABLED", True):
-                return view(*args, **kwargs)
-            email = account()
-            # The user's own browser is never slowed by strangers at its address; its failures lock its own bucket.
-            if email and devices.is_known_for(email, devices.presented()):
-                return view(*args, **kwargs)
-            keys = _Keys(source(), email)
-            wait = _guarded(lambda: _wait(keys), 0)
-            if wait:
-                if _guarded(lambda: _first_in_a_minute(keys), False):
-                    _audit_delay(keys, wait)
-                return _too_soon(wait)
-            response = current_app.make_response(view(*args, **kwargs))
-            if response.status_code == 401:
-                _guarded(lambda: _count_failure(keys, email), None)
-            return response
+    @functools.wraps(view)
+    def throttled(*args: object, **kwargs: object) -> ResponseReturnValue:
+        if request.method != "POST" or not current_app.config.get("RATELIMIT_ENABLED", True):
+            return view(*args, **kwargs)
+        # The user's own browser is never slowed by strangers at its address; its failures lock its own bucket.
+        if devices.attempt_from_known_device():
+            return view(*args, **kwargs)
+        email = devices.attempt_email()
+        keys = _Keys(source(), email)
+        wait = _guarded(lambda: _wait(keys), 0)
+        if wait:
+            if _guarded(lambda: _first_in_a_minute(keys), False):
+                _audit_delay(keys, wait)
+            return _too_soon(wait)
+        response = current_app.make_response(view(*args, **kwargs))
+        if response.status_code == 401:
+            _guarded(lambda: _count_failure(keys, email), None)
+        return response
 
-        return cast(F, throttled)
-
-    return decorate
-
-
-def typed_email() -> str:
-    """The account a password attempt is for: the email typed in, as sign-in matches it."""
-    return normalise_email(request.form.get("email") or "")[:254]
-
-
-def pending_email() -> str:
-    """The account a code attempt is for: the user whose password this session accepted."""
-    user_id = current_session().get("_pending_user_id")
-    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
-    return user.email if user is not None else ""
+    return cast(F, throttled)
 
 
 def source() -> str:

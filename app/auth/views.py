@@ -43,7 +43,7 @@ def login() -> ResponseReturnValue:
 @bp.post("/login")
 @public
 @signin_limits
-@throttle.signin_throttle(throttle.typed_email)
+@throttle.signin_throttle
 def login_post() -> ResponseReturnValue:
     form = LoginForm()
     if not form.validate_on_submit():
@@ -82,7 +82,7 @@ def second_factor() -> ResponseReturnValue:
 @bp.post("/login/code")
 @public
 @signin_limits
-@throttle.signin_throttle(throttle.pending_email)
+@throttle.signin_throttle
 def second_factor_post() -> ResponseReturnValue:
     user = _pending_user()
     if user is None or user.totp_secret is None:
