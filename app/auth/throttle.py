@@ -122,8 +122,10 @@ def _storage() -> Storage:
 def _wait(keys: _Keys) -> int:
     """Seconds this attempt must still wait (0: go ahead): the longer of the source's and the pair's."""
     storage = _storage()
-    now = time.time()
-    waits = [math.ceil(storage.get_expiry(key) - now) for key in (keys.pair_wait, keys.ip_wait) if storage.get(key)]
+    # The clock is read after the expiry: Redis gives whole seconds left plus its own reading of the clock.
+    waits = [
+        math.ceil(storage.get_expiry(key) - time.time()) for key in (keys.pair_wait, keys.ip_wait) if storage.get(key)
+    ]
     return max([1, *waits]) if waits else 0
 
 
