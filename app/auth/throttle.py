@@ -31,6 +31,7 @@ from limits.storage import Storage
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from app import ratelimits
 from app.audit import alerts
 from app.audit import service as audit
 from app.audit.actor import current_actor
@@ -53,6 +54,12 @@ SPRAY_WINDOW = 10 * 60
 SPRAY_THRESHOLD = 5
 AUDIT_EVERY = 60  # at most one audit event per delayed key per minute, so a flood cannot flood the trail
 IPV6_PREFIX = 64
+
+
+def guard_signin(view: F) -> F:
+    """A sign-in step's POST: the flat limits (app/ratelimits.py), which a known device of the account skips, then
+    the growing delays."""
+    return ratelimits.signin_limits(signin_throttle(view), exempt=devices.attempt_from_known_device)
 
 
 def signin_throttle(view: F) -> F:

@@ -17,7 +17,6 @@ from app.extensions import db
 from app.models.accounts import User
 from app.models.base import utcnow
 from app.permissions import public, roles_required
-from app.ratelimits import signin_limits
 
 bp = Blueprint("auth", __name__)
 
@@ -42,8 +41,7 @@ def login() -> ResponseReturnValue:
 
 @bp.post("/login")
 @public
-@signin_limits
-@throttle.signin_throttle
+@throttle.guard_signin
 def login_post() -> ResponseReturnValue:
     form = LoginForm()
     if not form.validate_on_submit():
@@ -81,8 +79,7 @@ def second_factor() -> ResponseReturnValue:
 
 @bp.post("/login/code")
 @public
-@signin_limits
-@throttle.signin_throttle
+@throttle.guard_signin
 def second_factor_post() -> ResponseReturnValue:
     user = _pending_user()
     if user is None or user.totp_secret is None:
