@@ -97,7 +97,9 @@ def test_fifty_wrong_passwords_from_many_addresses_cannot_keep_the_officer_out_o
         clock.shift(timedelta(minutes=1))  # past the per-email limit: what refuses the new browser is the lock
         new_browser = _from(guarded, "192.0.2.44")
         refused = new_browser.post("/login", data=login_form(OFFICER, DEFAULT_PASSWORD))
+        alerts_page = _admin(guarded).get("/admin/alerts").get_data(as_text=True)
     assert refused.status_code == 401
+    assert 'data-kind="auth.lockout"' in alerts_page and 'data-kind="auth.spray"' in alerts_page
     user = reload_user(guarded, officer.id)
     assert user.is_locked_for_unknown_devices and not user.is_locked
     (lock,) = _alerts(guarded, "auth.lockout")
