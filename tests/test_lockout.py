@@ -71,6 +71,11 @@ def _admin(app: Flask) -> FlaskClient:
     return client
 
 
+def devices_of(app: Flask, user_id: int) -> list[int]:
+    with app.app_context():
+        return [device.id for device in devices.list_for(user_id)]
+
+
 def _attacker(n: int) -> str:
     return f"198.51.{n // 250}.{n % 250 + 1}"
 
@@ -303,3 +308,39 @@ def test_the_admin_user_page_shows_both_locks_and_the_known_devices(guarded: Fla
     assert 'data-device="' in page and HOME in page
     assert "locked for new devices" in listing
     assert f'action="/admin/users/{officer.id}/unlock"' in listing
+
+
+def test_an_admin_forgets_a_lost_phone_and_it_becomes_a_new_device(guarded: Flask, officer: User) -> None:
+    with time_machine.travel(START, tick=False) as clock:
+        phone = _phone(guarded)
+        admin = _admin(guarded)
+        asked = admin.post(f"/admin/users/{officer.id}/devices/forget")
+        assert asked.status_code == 200 and "Forget every device of" in asked.get_data(as_text=True)
+        assert len(devices_of(guarded, officer.id)) == 1  # asking changed nothing
+        done = admin.post(f"/admin/users/{officer.id}/devices/forget", data={"confirmed": "yes"})
+        assert done.status_code == 303 and done.headers["Location"] == f"/admin/users/{officer.id}"
+        assert devices_of(guarded, officer.id) == []
+        for _ in range(5):
+            clock.shift(timedelta(seconds=20))
+            phone.post("/login", data=login_form(OFFICER, WRONG))
+    assert reload_user(guarded, officer.id).is_locked_for_unknown_devices
+    (event,) = audit_events(guarded, "admin.devices_forget")
+    assert json.loads(event.detail)["devices_forgotten"] == 1
+
+
+def test_unlocking_from_the_users_page_comes_back_to_it_and_releases_both_locks(guarded: Flask, officer: User) -> None:
+    with guarded.app_context():
+        user = db.session.get(User, officer.id)
+        assert user is not None
+        user.locked_at = user.unknown_devices_locked_at = START
+        db.session.commit()
+    admin = _admin(guarded)
+    page = admin.get(f"/admin/users/{officer.id}").get_data(as_text=True)
+    assert "Locked for new devices" in page and "No browser can sign in" in page
+    response = admin.post(f"/admin/users/{officer.id}/unlock", data={"back": f"/admin/users/{officer.id}"})
+    assert response.headers["Location"] == f"/admin/users/{officer.id}"
+    user = reload_user(guarded, officer.id)
+    assert not user.is_locked and not user.is_locked_for_unknown_devices
+    (event,) = audit_events(guarded, "admin.user_unlock")
+    detail = json.loads(event.detail)
+    assert (detail["was_locked"], detail["unknown_devices_were_locked"]) == (True, True)
