@@ -61,21 +61,32 @@ def photo_limits(view: F) -> F:
     )
 
 
-def signin_limits(view: F) -> F:
+def signin_limits(view: F, *, exempt: Callable[[], bool] | None = None) -> F:
     """Limit sign-in POSTs per IP (SIGNIN_RATE_PER_IP) and per email typed in (SIGNIN_RATE_PER_EMAIL).
 
     This throttle is separate from the account lock (5 failures): it slows guessing and spraying
-    before any account is locked. GET requests (showing the form) are never counted.
+    before any account is locked. GET requests (showing the form) are never counted, nor those `exempt()` names:
+    app/auth/throttle.py exempts attempts from a known device of the account, so that strangers filling these
+    limits cannot keep its owner out.
     """
+
+    def no_email_typed_or_exempt() -> bool:
+        return not _typed_email() or (exempt is not None and exempt())
+
     view = limiter.shared_limit(
-        _signin_rate_per_ip, scope=SIGNIN_PER_IP, key_func=ip_key, methods=["POST"], on_breach=_breached
+        _signin_rate_per_ip,
+        scope=SIGNIN_PER_IP,
+        key_func=ip_key,
+        methods=["POST"],
+        exempt_when=exempt,
+        on_breach=_breached,
     )(view)
     return limiter.shared_limit(
         _signin_rate_per_email,
         scope=SIGNIN_PER_EMAIL,
         key_func=email_key,
         methods=["POST"],
-        exempt_when=_no_email_typed,
+        exempt_when=no_email_typed_or_exempt,
         on_breach=_breached,
     )(view)
 
@@ -104,10 +115,6 @@ def _signin_rate_per_ip() -> str:
 
 def _signin_rate_per_email() -> str:
     return str(current_app.config["SIGNIN_RATE_PER_EMAIL"])
-
-
-def _no_email_typed() -> bool:
-    return not _typed_email()
 
 
 def ip_key() -> str:

@@ -195,7 +195,7 @@ def test_an_admin_unlocks_a_locked_account_and_its_owner_can_sign_in(
     other = app.test_client()
     for _ in range(5):
         other.post("/login", data=login_form(officer.email, "not the password at all"))
-    assert reload_user(app, officer.id).is_locked
+    assert reload_user(app, officer.id).is_locked_for_unknown_devices
     login_as("admin")
     assert client.post(f"/admin/users/{officer.id}/unlock").status_code == 303
     assert sign_in(other, officer.email).headers["Location"] == "/lookup"

@@ -60,9 +60,10 @@ def test_five_wrong_passwords_lock_the_account_and_raise_exactly_one_lockout_ale
         # Once locked, more tries (even the right password) raise no more lockout alerts.
         client.post("/login", data=login_form(officer.email, WRONG))
         client.post("/login", data=login_form(officer.email, DEFAULT_PASSWORD))
-    assert reload_user(app, officer.id).locked_at is not None
+    assert reload_user(app, officer.id).unknown_devices_locked_at is not None
     (line,) = [a for a in alert_log() if a["alert"] == "auth.lockout"]
     assert (line["user_id"], line["by_user_id"], line["from"], line["failures"]) == (officer.id, officer.id, OFFICE, 5)
+    assert line["lock"] == "unknown_devices"
     (event,) = audit_events(app, "alert.auth.lockout")
     assert (event.outcome, event.user_id, event.user_email, event.client_addr) == (
         "raised",
@@ -84,7 +85,7 @@ def test_wrong_second_factor_codes_that_lock_the_account_raise_the_alert_too(
     assert client.post("/login", data=login_form(user.email, DEFAULT_PASSWORD)).headers["Location"] == "/login/code"
     for _ in range(5):
         client.post("/login/code", data={"code": "000000" if user.totp_secret else ""})
-    assert reload_user(app, user.id).locked_at is not None
+    assert reload_user(app, user.id).unknown_devices_locked_at is not None
     assert [a["alert"] for a in alert_log()] == ["auth.lockout"]
     assert len(audit_events(app, "alert.auth.lockout")) == 1
 

@@ -103,13 +103,14 @@ def _fail(client: FlaskClient, email: str, times: int) -> None:
 def test_five_wrong_passwords_within_fifteen_minutes_lock_the_account_even_for_the_right_password(
     app: Flask, client: FlaskClient, officer: User
 ) -> None:
+    # A browser the officer never signed in on: the lock is the account's for unknown devices (the CJIS "node").
     with time_machine.travel(START, tick=False) as clock:
         for _ in range(5):
             _fail(client, officer.email, 1)
             clock.shift(timedelta(minutes=3))
         response = client.post("/login", data=login_form(officer.email, DEFAULT_PASSWORD))
     assert response.status_code == 401
-    assert reload_user(app, officer.id).locked_at is not None
+    assert reload_user(app, officer.id).unknown_devices_locked_at is not None
     assert client.get("/").status_code == 302
     outcomes = [e.outcome for e in audit_events(app, "auth.login")]
     assert outcomes == ["failure"] * 4 + ["locked", "locked"]
@@ -124,7 +125,7 @@ def test_wrong_passwords_spread_over_more_than_fifteen_minutes_do_not_lock(
             clock.shift(timedelta(minutes=4))
         response = sign_in(client, officer.email)
     assert response.headers["Location"] == "/lookup"
-    assert reload_user(app, officer.id).locked_at is None
+    assert not reload_user(app, officer.id).is_locked_for_unknown_devices
 
 
 def test_a_locked_account_stays_locked_until_an_admin_unlocks_it(
@@ -135,7 +136,7 @@ def test_a_locked_account_stays_locked_until_an_admin_unlocks_it(
         clock.shift(timedelta(days=3))
         response = client.post("/login", data=login_form(officer.email, DEFAULT_PASSWORD))
     assert response.status_code == 401
-    assert reload_user(app, officer.id).is_locked
+    assert reload_user(app, officer.id).is_locked_for_unknown_devices
 
 
 def test_a_successful_sign_in_starts_the_failure_count_again(app: Flask, officer: User) -> None:
@@ -143,7 +144,7 @@ def test_a_successful_sign_in_starts_the_failure_count_again(app: Flask, officer
     _fail(first, officer.email, 4)
     assert sign_in(second, officer.email).headers["Location"] == "/lookup"
     _fail(first, officer.email, 4)
-    assert reload_user(app, officer.id).locked_at is None
+    assert not reload_user(app, officer.id).is_locked_for_unknown_devices
 
 
 def test_no_password_reaches_the_audit_trail_even_typed_into_the_email_field(

@@ -115,7 +115,7 @@ def test_five_wrong_codes_lock_the_account(app: Flask, client: FlaskClient) -> N
     response = client.post("/login/code", data={"code": "000000"})
     assert response.status_code == 401
     assert "locked" in response.get_data(as_text=True)
-    assert reload_user(app, user.id).is_locked
+    assert reload_user(app, user.id).is_locked_for_unknown_devices  # a browser the admin never signed in on
     assert client.get("/login/code").headers["Location"] == "/login"
 
 

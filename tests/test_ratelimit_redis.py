@@ -77,6 +77,16 @@ def key_prefix() -> Iterator[str]:
 
 @pytest.fixture
 def two_servers(tmp_path: Path, key_prefix: str) -> Iterator[tuple[str, str]]:
+    yield from _two_servers(tmp_path, key_prefix, signin_rate=f"{LIMIT}/minute")
+
+
+@pytest.fixture
+def two_servers_with_room(tmp_path: Path, key_prefix: str) -> Iterator[tuple[str, str]]:
+    """As two_servers, with the flat sign-in limit far away: what refuses is the growing delay."""
+    yield from _two_servers(tmp_path, key_prefix, signin_rate="1000/minute")
+
+
+def _two_servers(tmp_path: Path, key_prefix: str, *, signin_rate: str) -> Iterator[tuple[str, str]]:
     database_url = f"sqlite:///{tmp_path / 'envoy.db'}"
     setup = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "setup", "RATELIMIT_ENABLED": False})
     with setup.app_context():
@@ -86,7 +96,7 @@ def two_servers(tmp_path: Path, key_prefix: str) -> Iterator[tuple[str, str]]:
         **os.environ,
         "ENVOY_TEST_DATABASE_URL": database_url,
         "ENVOY_TEST_KEY_PREFIX": key_prefix,
-        "ENVOY_TEST_SIGNIN_RATE": f"{LIMIT}/minute",
+        "ENVOY_TEST_SIGNIN_RATE": signin_rate,
         "TEST_REDIS_URL": TEST_REDIS_URL,
     }
     processes: list[subprocess.Popen[bytes]] = []
@@ -122,12 +132,29 @@ def two_servers(tmp_path: Path, key_prefix: str) -> Iterator[tuple[str, str]]:
 
 def test_sign_in_attempts_on_one_process_count_against_the_limit_on_the_other(two_servers: tuple[str, str]) -> None:
     a, b = two_servers
-    attempt = login_form("nobody@agency.example.gov", "not the password")
+    # A new account each time: the growing per-account delay (app/auth/throttle.py) is not what this test is about.
+    attempts = [login_form(f"nobody{n}@agency.example.gov", "not the password") for n in range(LIMIT + 2)]
     # LIMIT attempts spread over both processes: each process alone has seen fewer than LIMIT.
-    statuses = [_post(f"{base}/login", attempt)[0] for base in (a, b, a, b)[:LIMIT]]
+    statuses = [
+        _post(f"{base}/login", attempt)[0] for base, attempt in zip((a, b, a, b)[:LIMIT], attempts, strict=False)
+    ]
     assert statuses == [401] * LIMIT, statuses
-    status_b, headers_b = _post(f"{b}/login", attempt)
-    status_a, headers_a = _post(f"{a}/login", attempt)
+    status_b, headers_b = _post(f"{b}/login", attempts[LIMIT])
+    status_a, headers_a = _post(f"{a}/login", attempts[LIMIT + 1])
     assert (status_b, status_a) == (429, 429)
     assert int(headers_b["Retry-After"]) >= 1
     assert int(headers_a["Retry-After"]) >= 1
+
+
+def test_the_growing_sign_in_delay_holds_across_processes(two_servers_with_room: tuple[str, str]) -> None:
+    """Failures on either process count towards one delay (app/auth/throttle.py): 1 s, then 2 s, then 4 s."""
+    a, b = two_servers_with_room
+    attempt = login_form("kim.lee@agency.example.gov", "not the password")
+    assert _post(f"{a}/login", attempt)[0] == 401
+    time.sleep(1.2)
+    assert _post(f"{b}/login", attempt)[0] == 401
+    time.sleep(2.2)  # B's own 1-second delay, had it kept its own count, would be long over
+    assert _post(f"{a}/login", attempt)[0] == 401  # the third failure seen by the pair: 4 s to wait
+    status_b, headers_b = _post(f"{b}/login", attempt)
+    assert status_b == 429
+    assert 1 <= int(headers_b["Retry-After"]) <= 4

@@ -62,6 +62,7 @@ MATRIX: dict[str, Row] = {
     "users.disable_user": Row(ADMIN, {"user_id": 999}),
     "users.enable_user": Row(ADMIN, {"user_id": 999}),
     "users.unlock_user": Row(ADMIN, {"user_id": 999}),
+    "users.forget_devices": Row(ADMIN, {"user_id": 999}),
     "users.reset_second_factor": Row(ADMIN, {"user_id": 999}),
     "users.show": Row(ADMIN, {"user_id": 999}),
     "users.end_session": Row(ADMIN, {"user_id": 999, "token": "0123456789abcdef"}),

@@ -4,9 +4,11 @@ Each alert is a structured JSON line on the `envoy.alerts` logger (stderr under 
 and, when the database takes it, an audit event of its own kind (`alert.<kind>`, outcome `raised`). The log line
 comes first: an alert about the database failing must not depend on the database.
 
-Raised for: `audit.write_failed`, `audit.tampering`, `auth.lockout` (an account locked by failed attempts),
-`ratelimit.exceeded` (throttled like its audit event: once a minute per limit and key) and `lookup.walk` (one
-user's misses step through sequential plates or card numbers: app/lookup/walks.py).
+Raised for: `audit.write_failed`, `audit.tampering`, `auth.lockout` (an account locked by failed attempts: detail
+`lock` says the whole account or its unknown devices, app/auth/devices.py), `auth.spray` (one source failing on many
+accounts, or one account failing from many sources: app/auth/throttle.py), `ratelimit.exceeded` (throttled like
+its audit event: once a minute per limit and key) and `lookup.walk` (one user's misses step through sequential
+plates or card numbers: app/lookup/walks.py).
 """
 
 import json

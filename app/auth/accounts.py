@@ -14,7 +14,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from app import totp_keys
 from app.audit import service as audit
 from app.audit.actor import Actor
-from app.auth import passwords
+from app.auth import devices, passwords
 from app.auth.roles import Role
 from app.auth.services import disable_if_idle, normalise_email
 from app.auth.sessions import delete_user_session, delete_user_sessions
@@ -229,12 +229,23 @@ def disable_idle_accounts() -> list[str]:
 
 
 def unlock_user(user_id: int, *, actor: Actor) -> User:
+    """Release both locks (the whole account, and unknown devices) and start every failure count again."""
     user = get_user(user_id)
     with transaction():
-        was_locked = user.is_locked
-        user.locked_at = None
-        user.recent_failures = []
-        _record_admin_action("admin.user_unlock", user, actor, was_locked=was_locked)
+        was = devices.release(user)
+        _record_admin_action("admin.user_unlock", user, actor, **was)
+    return user
+
+
+def forget_devices(user_id: int, *, actor: Actor) -> User:
+    """Revoke every device cookie of the user (a lost phone, a shared terminal): all their browsers are unknown now.
+
+    While the account is locked for unknown devices, the user then cannot sign in anywhere until it is unlocked.
+    """
+    user = get_user(user_id)
+    with transaction():
+        forgotten = devices.forget_all(user.id)
+        _record_admin_action("admin.devices_forget", user, actor, devices_forgotten=forgotten)
     return user
 
 

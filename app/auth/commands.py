@@ -187,7 +187,7 @@ def demo_command() -> None:
             click.echo(f"  {user.email} was unused for 90 days: flask --app wsgi users enable {user.email}")
         elif user.is_disabled:
             click.echo(f"  {user.email} is disabled")
-        elif user.is_locked:
+        elif user.is_locked or user.is_locked_for_unknown_devices:
             click.echo(f"  {user.email} is locked: flask --app wsgi users unlock {user.email}")
     with_codes = [user for user, _password, needs_code in rows if needs_code and user.totp_secret is not None]
     if with_codes:

@@ -11,22 +11,23 @@ from enum import StrEnum
 
 from sqlalchemy import delete, select
 
-from app.audit import alerts
 from app.audit import service as audit
 from app.audit.actor import Actor, current_actor
-from app.auth import passwords, totp
+from app.auth import devices, passwords, totp
 from app.auth.roles import mfa_required
 from app.auth.sessions import delete_user_sessions, hash_session_id
 from app.extensions import db
 from app.models.accounts import User, UserSession
 from app.models.base import utcnow
+from app.models.devices import KnownDevice
 from app.totp_keys import UnreadableSecret
 
 log = logging.getLogger(__name__)
 
-# CJIS v6.0 AC-7: 5 consecutive invalid attempts within 15 minutes lock the account until an admin unlocks it.
-LOCK_THRESHOLD = 5
-LOCK_WINDOW = timedelta(minutes=15)
+# CJIS v6.0 AC-7: 5 consecutive invalid attempts within 15 minutes lock the account (or the node: app/auth/devices.py)
+# until an admin unlocks it.
+LOCK_THRESHOLD = devices.LOCK_THRESHOLD
+LOCK_WINDOW = devices.LOCK_WINDOW
 # CJIS v6.0 AC-2(3): disable accounts unused for 90 days. Checked at sign-in and by `flask users disable-idle`.
 IDLE_LIMIT = timedelta(days=90)
 # Only something shaped like an email address typed on a failed sign-in goes into the audit trail:
@@ -52,8 +53,13 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def check_password(email: str, password: str, *, mfa_roles: tuple[str, ...] = ()) -> Result:
-    """First step of sign-in. Unknown, disabled, locked and wrong-password answers look the same to the caller."""
+def check_password(
+    email: str, password: str, *, mfa_roles: tuple[str, ...] = (), device_cookie: str | None = None
+) -> Result:
+    """First step of sign-in. Unknown, disabled, locked and wrong-password answers look the same to the caller.
+
+    `device_cookie`: the browser's device cookie, if any; failures count against that device or the unknown ones.
+    """
     email = normalise_email(email)
     user = db.session.scalars(select(User).where(User.email == email).with_for_update()).one_or_none()
     if user is None:
@@ -69,16 +75,18 @@ def check_password(email: str, password: str, *, mfa_roles: tuple[str, ...] = ()
     actor = current_actor().acting_as(user)
     password_ok = passwords.verify_password(user.password_hash, password)
     now = utcnow()
+    device = devices.recognise(user, device_cookie, now)
+    seen = {"device": "known" if device is not None else "unknown"}
     if disable_if_idle(user, now):
         audit.record("auth.login", "failure", detail={"reason": "idle_account_disabled"}, actor=actor)
     elif user.is_disabled:
         audit.record("auth.login", "failure", detail={"reason": "disabled"}, actor=actor)
-    elif user.is_locked:
-        audit.record("auth.login", "locked", detail={"reason": "account_locked"}, actor=actor)
+    elif devices.is_locked(user, device):
+        audit.record("auth.login", "locked", detail={"reason": devices.lock_reason(user), **seen}, actor=actor)
     elif not password_ok:
-        locked_now = _register_failure(user, now)
+        locked_now = _register_failure(user, now, device)
         outcome = "locked" if locked_now else "failure"
-        detail = {"reason": "wrong_password", "account_locked": locked_now}
+        detail = {"reason": "wrong_password", "account_locked": locked_now, **seen}
         audit.record("auth.login", outcome, detail=detail, actor=actor)
     else:
         if passwords.needs_rehash(user.password_hash):
@@ -88,14 +96,16 @@ def check_password(email: str, password: str, *, mfa_roles: tuple[str, ...] = ()
             audit.record("auth.login", "mfa_required", detail={"enrolment": step is Step.ENROL}, actor=actor)
             db.session.commit()
             return Result(step, user.id)
-        _record_success(user, now, actor, detail={"second_factor": False})
+        _record_success(user, now, actor, detail={"second_factor": False}, device=device)
         db.session.commit()
         return Result(Step.SIGNED_IN, user.id)
     db.session.commit()
     return Result(Step.REFUSED)
 
 
-def check_second_factor(user_id: int, code: str, *, enrol_secret: str | None = None) -> Result:
+def check_second_factor(
+    user_id: int, code: str, *, enrol_secret: str | None = None, device_cookie: str | None = None
+) -> Result:
     """Second step: a TOTP code from the enrolled secret, or from `enrol_secret` to confirm enrolment.
 
     A code is accepted once (ASVS 6.5.1): its time step must be later than the last one used. Wrong and
@@ -106,8 +116,10 @@ def check_second_factor(user_id: int, code: str, *, enrol_secret: str | None = N
         db.session.rollback()
         return Result(Step.REFUSED)
     actor = current_actor().acting_as(user)
-    if user.is_locked:
-        audit.record("auth.mfa", "failure", detail={"reason": "account_locked"}, actor=actor)
+    now = utcnow()
+    device = devices.recognise(user, device_cookie, now)
+    if devices.is_locked(user, device):
+        audit.record("auth.mfa", "failure", detail={"reason": devices.lock_reason(user)}, actor=actor)
         db.session.commit()
         return Result(Step.LOCKED)
     secret = enrol_secret if enrol_secret is not None else user.totp_secret
@@ -120,11 +132,10 @@ def check_second_factor(user_id: int, code: str, *, enrol_secret: str | None = N
         audit.record("auth.mfa", "failure", detail={"reason": "secret_unreadable"}, actor=actor)
         db.session.commit()
         return Result(Step.REFUSED, user.id)
-    now = utcnow()
     step = totp.matching_step(secret, code, now)
     if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
         outcome = "failure" if step is None else "replay"
-        locked_now = _register_failure(user, now)
+        locked_now = _register_failure(user, now, device)
         detail = {"account_locked": locked_now, "enrolment": enrol_secret is not None}
         audit.record("auth.mfa", outcome, detail=detail, actor=actor)
         db.session.commit()
@@ -133,12 +144,14 @@ def check_second_factor(user_id: int, code: str, *, enrol_secret: str | None = N
     if enrol_secret is not None:
         user.totp_secret = enrol_secret
     audit.record("auth.mfa", "success", detail={"enrolment": enrol_secret is not None}, actor=actor)
-    _record_success(user, now, actor, detail={"second_factor": True})
+    _record_success(user, now, actor, detail={"second_factor": True}, device=device)
     db.session.commit()
     return Result(Step.SIGNED_IN, user.id)
 
 
-def check_reauthentication(user_id: int, password: str, code: str | None) -> Result:
+def check_reauthentication(
+    user_id: int, password: str, code: str | None, *, device_cookie: str | None = None
+) -> Result:
     """A signed-in user proves again who they are before a privileged action (CJIS IA-11)."""
     user = db.session.scalars(select(User).where(User.id == user_id).with_for_update()).one_or_none()
     if user is None or user.is_disabled:
@@ -146,24 +159,25 @@ def check_reauthentication(user_id: int, password: str, code: str | None) -> Res
         return Result(Step.REFUSED)
     actor = current_actor().acting_as(user)
     now = utcnow()
+    device = devices.recognise(user, device_cookie, now)
     password_ok = passwords.verify_password(user.password_hash, password)
     step = None
     if user.totp_secret is not None:
         step = totp.matching_step(user.totp_secret, code or "", now)
         if step is not None and user.totp_last_step is not None and step <= user.totp_last_step:
             step = None
-    if user.is_locked:
-        audit.record("auth.reauth", "locked", detail={"reason": "account_locked"}, actor=actor)
+    if devices.is_locked(user, device):
+        audit.record("auth.reauth", "locked", detail={"reason": devices.lock_reason(user)}, actor=actor)
         db.session.commit()
         return Result(Step.LOCKED, user.id)
     if not password_ok or (user.totp_secret is not None and step is None):
-        locked_now = _register_failure(user, now)
+        locked_now = _register_failure(user, now, device)
         audit.record("auth.reauth", "failure", detail={"account_locked": locked_now}, actor=actor)
         db.session.commit()
         return Result(Step.LOCKED if locked_now else Step.REFUSED, user.id)
     if step is not None:
         user.totp_last_step = step
-    user.recent_failures = []
+    devices.clear_failures(user, device)
     audit.record("auth.reauth", "success", actor=actor)
     db.session.commit()
     return Result(Step.SIGNED_IN, user.id)
@@ -182,18 +196,21 @@ class PasswordChangeResult:
     problems: tuple[str, ...] = ()
 
 
-def change_password(user_id: int, current: str, new: str, *, keep_session_id: str | None) -> PasswordChangeResult:
+def change_password(
+    user_id: int, current: str, new: str, *, keep_session_id: str | None, device_cookie: str | None = None
+) -> PasswordChangeResult:
     """The user's own password change (ASVS 6.2.3): the current password, then a new one that passes the rules.
 
     Every other session of the user ends (ASVS 7.4.3); the caller gives this session a new id.
     """
     user = db.session.scalars(select(User).where(User.id == user_id).with_for_update()).one()
     now = utcnow()
-    if user.is_locked:
+    device = devices.recognise(user, device_cookie, now)
+    if devices.is_locked(user, device):
         db.session.rollback()
         return PasswordChangeResult(PasswordChange.LOCKED)
     if not passwords.verify_password(user.password_hash, current):
-        locked_now = _register_failure(user, now)
+        locked_now = _register_failure(user, now, device)
         detail = {"reason": "wrong_password", "account_locked": locked_now}
         audit.record("auth.password_change", "failure", detail=detail)
         db.session.commit()
@@ -202,14 +219,14 @@ def change_password(user_id: int, current: str, new: str, *, keep_session_id: st
     if not problems and passwords.verify_password(user.password_hash, new):
         problems = ["Choose a password different from your current one."]
     if problems:
-        user.recent_failures = []
+        devices.clear_failures(user, device)
         audit.record("auth.password_change", "rejected", detail={"reason": "password_rules"})
         db.session.commit()
         return PasswordChangeResult(PasswordChange.REJECTED, tuple(problems))
     user.password_hash = passwords.hash_password(new)
     user.password_changed_at = now
     user.must_change_password = False
-    user.recent_failures = []
+    devices.clear_failures(user, device)
     ended = delete_user_sessions(user.id, keep=keep_session_id)
     audit.record("auth.password_change", "success", detail={"other_sessions_ended": ended})
     db.session.commit()
@@ -251,25 +268,17 @@ def pending_user(user_id: int) -> User | None:
     return user
 
 
-def _register_failure(user: User, now: datetime) -> bool:
-    """Count a failed attempt in the sliding window; True when this one locks the account.
+def _register_failure(user: User, now: datetime, device: KnownDevice | None = None) -> bool:
+    """Count a failed attempt against the device it came from (None: the unknown devices); True when it locks.
 
-    A lock raises the `auth.lockout` alert in the caller's transaction: an admin must release the account, and a
-    lock may be someone guessing or someone locking others out.
+    app/auth/devices.py keeps the buckets and raises the `auth.lockout` alert in the caller's transaction.
     """
-    window_start = now - LOCK_WINDOW
-    recent = [t for t in user.recent_failures or [] if datetime.fromisoformat(t) > window_start]
-    recent.append(now.isoformat())
-    user.recent_failures = recent[-LOCK_THRESHOLD:]
-    if len(recent) >= LOCK_THRESHOLD:
-        user.locked_at = now
-        detail = {"user_id": user.id, "failures": len(recent), "window_minutes": LOCK_WINDOW.seconds // 60}
-        alerts.raise_alert_with("auth.lockout", detail=detail, actor=current_actor().acting_as(user))
-        return True
-    return False
+    return devices.register_failure(user, device, now)
 
 
-def _record_success(user: User, now: datetime, actor: Actor, *, detail: dict[str, object]) -> None:
-    user.recent_failures = []
+def _record_success(
+    user: User, now: datetime, actor: Actor, *, detail: dict[str, object], device: KnownDevice | None = None
+) -> None:
+    devices.clear_failures(user, device)
     user.last_login_at = now
     audit.record("auth.login", "success", detail={**detail, "banner_acknowledged": True}, actor=actor)

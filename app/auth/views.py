@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
 
-from app.auth import access, passwords, services, totp
+from app.auth import access, devices, passwords, services, throttle, totp
 from app.auth.access import AUTHENTICATED_AT
 from app.auth.forms import CodeForm, ConfirmForm, LoginForm, PasswordForm
 from app.auth.redirects import safe_next
@@ -17,7 +17,6 @@ from app.extensions import db
 from app.models.accounts import User
 from app.models.base import utcnow
 from app.permissions import public, roles_required
-from app.ratelimits import signin_limits
 
 bp = Blueprint("auth", __name__)
 
@@ -42,13 +41,16 @@ def login() -> ResponseReturnValue:
 
 @bp.post("/login")
 @public
-@signin_limits
+@throttle.guard_signin
 def login_post() -> ResponseReturnValue:
     form = LoginForm()
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form), 400
     result = services.check_password(
-        form.email.data or "", form.password.data or "", mfa_roles=tuple(current_app.config["MFA_REQUIRED_ROLES"])
+        form.email.data or "",
+        form.password.data or "",
+        mfa_roles=tuple(current_app.config["MFA_REQUIRED_ROLES"]),
+        device_cookie=devices.presented(),
     )
     if result.step is Step.REFUSED or result.user_id is None:
         return render_template("auth/login.html", form=form, error=REFUSED), 401
@@ -77,7 +79,7 @@ def second_factor() -> ResponseReturnValue:
 
 @bp.post("/login/code")
 @public
-@signin_limits
+@throttle.guard_signin
 def second_factor_post() -> ResponseReturnValue:
     user = _pending_user()
     if user is None or user.totp_secret is None:
@@ -85,7 +87,7 @@ def second_factor_post() -> ResponseReturnValue:
     form = CodeForm()
     if not form.validate_on_submit():
         return render_template("auth/code.html", form=form), 400
-    result = services.check_second_factor(user.id, form.code.data or "")
+    result = services.check_second_factor(user.id, form.code.data or "", device_cookie=devices.presented())
     return _after_code(result, "auth/code.html", form)
 
 
@@ -110,7 +112,9 @@ def enrol_post() -> ResponseReturnValue:
     secret = current_session().get("_enrol_secret")
     if not isinstance(secret, str):
         return _restart()
-    result = services.check_second_factor(user.id, form.code.data or "", enrol_secret=secret)
+    result = services.check_second_factor(
+        user.id, form.code.data or "", enrol_secret=secret, device_cookie=devices.presented()
+    )
     if result.step is Step.REFUSED:
         return _enrol_page(user, form, error=BAD_CODE), 401
     return _after_code(result, "auth/enrol.html", form)
@@ -129,7 +133,9 @@ def confirm_post() -> ResponseReturnValue:
     form = ConfirmForm()
     if not form.validate_on_submit():
         return render_template("auth/confirm.html", form=form, needs_code=current_user.has_totp), 400
-    result = services.check_reauthentication(current_user.id, form.password.data or "", form.code.data)
+    result = services.check_reauthentication(
+        current_user.id, form.password.data or "", form.code.data, device_cookie=devices.presented()
+    )
     if result.step is not Step.SIGNED_IN:
         error = LOCKED if result.step is Step.LOCKED else "The password or code is wrong."
         return render_template("auth/confirm.html", form=form, needs_code=current_user.has_totp, error=error), 401
@@ -155,6 +161,7 @@ def change_password_post() -> ResponseReturnValue:
         form.current_password.data or "",
         form.new_password.data or "",
         keep_session_id=current_session().session_id,
+        device_cookie=devices.presented(),
     )
     if result.outcome is PasswordChange.LOCKED:
         _end_session()
@@ -203,7 +210,11 @@ def _after_code(result: services.Result, template: str, form: CodeForm) -> Respo
 def _finish_sign_in(user_id: int, next_path: str | None) -> ResponseReturnValue:
     # ASVS 7.2.4 / session fixation: the signed-in session never reuses an id seen before sign-in.
     _renew_session(user_id)
-    return redirect(next_path or start_page(current_user.role))
+    response = redirect(next_path or start_page(current_user.role))
+    # This browser is now a known device of the user: its failures no longer count with strangers' (devices.py).
+    cookie = devices.remember(user_id, devices.presented(), user_agent=request.user_agent.string)
+    devices.set_cookie(response, cookie)
+    return response
 
 
 def _end_session() -> None:

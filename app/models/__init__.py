@@ -3,6 +3,7 @@
 from app.models.accounts import Agency, User, UserSession
 from app.models.api_tokens import ApiToken
 from app.models.audit import AuditEvent
+from app.models.devices import KnownDevice
 from app.models.driving import DrivingPoints
 from app.models.incidents import IdempotencyKey, Incident, IncidentAttachment, IncidentCounter, IncidentEvent
 from app.models.keys import SigningKey
@@ -19,6 +20,7 @@ __all__ = [
     "IncidentAttachment",
     "IncidentCounter",
     "IncidentEvent",
+    "KnownDevice",
     "Mission",
     "Person",
     "RegistryLoad",

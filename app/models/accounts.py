@@ -48,11 +48,16 @@ class User(UserMixin, Model):
     disabled_reason: Mapped[str | None] = mapped_column(String(20))
     # When the account was last disabled or enabled again; re-enabling restarts the idle clock.
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Times (ISO 8601, UTC) of the latest failed sign-ins, newest last, at most the lockout threshold:
-    # enough to apply "5 failures within 15 minutes" as a true sliding window (CJIS AC-7).
+    # Times (ISO 8601, UTC) of the latest failed sign-ins from browsers that are not a known device of this user
+    # (app/auth/devices.py), newest last, at most the lockout threshold: enough to apply "5 failures within
+    # 15 minutes" as a true sliding window (CJIS AC-7). A known device counts its own failures.
     recent_failures: Mapped[list[str]] = mapped_column(JSON, default=list)
-    # Set when the account locks; only an administrator clears it (CJIS AC-7: no automatic unlock).
+    # Set when the whole account locks (5 failures on one of its known devices); only an administrator clears it
+    # (CJIS AC-7: no automatic unlock).
     locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when 5 failures from unknown browsers lock the account for them (the "node" of CJIS AC-7): its known
+    # devices still sign in. Only an administrator clears it, with locked_at.
+    unknown_devices_locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Base32 TOTP secret in Python, sealed in the database (app/totp_keys.py); None until the user has enrolled
     # an authenticator app. A stored value no key opens loads as totp_keys.UnreadableSecret: every code fails.
     totp_secret: Mapped[str | None] = mapped_column(SealedSecret())
@@ -80,7 +85,12 @@ class User(UserMixin, Model):
 
     @property
     def is_locked(self) -> bool:
+        """The whole account is locked: no device signs in, no API token works."""
         return self.locked_at is not None
+
+    @property
+    def is_locked_for_unknown_devices(self) -> bool:
+        return self.unknown_devices_locked_at is not None
 
     @property
     def has_totp(self) -> bool:

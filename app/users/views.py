@@ -1,4 +1,4 @@
-"""User administration: list, create, disable, unlock, reset the second factor, end sessions (admin role only)."""
+"""User administration: list, create, disable, unlock, forget devices, reset the second factor, end sessions (admin)."""
 
 from collections.abc import Callable
 
@@ -6,10 +6,10 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask.typing import ResponseReturnValue
 
 from app.audit.actor import current_actor
-from app.auth import accounts
+from app.auth import accounts, devices
 from app.auth.access import recent_sign_in_required
 from app.auth.roles import mfa_required
-from app.auth.sessions import ROW_TOKEN_PATTERN, current_session, list_user_sessions
+from app.auth.sessions import ROW_TOKEN_PATTERN, current_session, list_user_sessions, short_user_agent
 from app.models.accounts import User
 from app.permissions import roles_required
 from app.users.forms import UserForm
@@ -20,6 +20,10 @@ DISABLE_CONSEQUENCE = (
 )
 END_SESSION_CONSEQUENCE = "That device is sent to sign-in at its next request. Their other sessions go on."
 END_ALL_CONSEQUENCE = "Every device they use is sent to sign-in at its next request. They can sign in again."
+FORGET_DEVICES_CONSEQUENCE = (
+    "Every browser they signed in on becomes a new device: its failed attempts count with strangers', and while "
+    "the account is locked for new devices they cannot sign in anywhere until it is unlocked."
+)
 
 
 @bp.get("/users")
@@ -42,8 +46,12 @@ def show(user_id: int) -> ResponseReturnValue:
         "users/show.html",
         user=user,
         sessions=list_user_sessions(user.id),
+        known_devices=devices.list_for(user.id),
+        failures_in_window=devices.recent_failure_count,
+        short_user_agent=short_user_agent,
         END_SESSION_CONSEQUENCE=END_SESSION_CONSEQUENCE,
         END_ALL_CONSEQUENCE=END_ALL_CONSEQUENCE,
+        FORGET_DEVICES_CONSEQUENCE=FORGET_DEVICES_CONSEQUENCE,
     )
 
 
@@ -149,7 +157,30 @@ def enable_user(user_id: int) -> ResponseReturnValue:
 @roles_required("admin")
 @recent_sign_in_required
 def unlock_user(user_id: int) -> ResponseReturnValue:
-    return _act(lambda: accounts.unlock_user(user_id, actor=current_actor()), "Unlocked {email}.")
+    # From the user's own page, back to it; any other `back` is ignored (never a redirect target the form chose).
+    user_page = url_for("users.show", user_id=user_id)
+    back = user_page if request.form.get("back") == user_page else None
+    return _act(lambda: accounts.unlock_user(user_id, actor=current_actor()), "Unlocked {email}.", back=back)
+
+
+@bp.post("/users/<int:user_id>/devices/forget")
+@roles_required("admin")
+@recent_sign_in_required
+def forget_devices(user_id: int) -> ResponseReturnValue:
+    if request.form.get("confirmed") != "yes":
+        user = accounts.get_user(user_id)
+        return _confirm(
+            f"Forget every device of {user.email}?",
+            FORGET_DEVICES_CONSEQUENCE,
+            url_for("users.forget_devices", user_id=user.id),
+            "Forget devices",
+            user,
+        )
+    return _act(
+        lambda: accounts.forget_devices(user_id, actor=current_actor()),
+        "Forgot every device of {email}.",
+        back=url_for("users.show", user_id=user_id),
+    )
 
 
 @bp.post("/users/<int:user_id>/mfa-reset")
