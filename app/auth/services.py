@@ -36,7 +36,7 @@ EMAIL_SHAPE = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}")
 
 class Step(StrEnum):
     SIGNED_IN = "signed_in"  # nothing more to check: start the session
-    SECOND_FACTOR = "second_factor"  # password right; ask for the TOTP code
+    SECOND_FACTOR = "second_factor"  # password right; ask for the passkey (first) or the TOTP code
     ENROL = "enrol"  # password right; a second factor is required but none is set up yet
     REFUSED = "refused"  # wrong, unknown, disabled or locked: the same answer for all
     LOCKED = "locked"  # a second-factor attempt locked (or found locked) the account
@@ -83,8 +83,8 @@ def check_password(email: str, password: str, *, mfa_roles: tuple[str, ...] = ()
     else:
         if passwords.needs_rehash(user.password_hash):
             user.password_hash = passwords.hash_password(password)
-        if user.has_totp or mfa_required(user.role, mfa_roles):
-            step = Step.SECOND_FACTOR if user.has_totp else Step.ENROL
+        if user.has_second_factor or mfa_required(user.role, mfa_roles):
+            step = Step.SECOND_FACTOR if user.has_second_factor else Step.ENROL
             audit.record("auth.login", "mfa_required", detail={"enrolment": step is Step.ENROL}, actor=actor)
             db.session.commit()
             return Result(step, user.id)
@@ -107,7 +107,7 @@ def check_second_factor(user_id: int, code: str, *, enrol_secret: str | None = N
         return Result(Step.REFUSED)
     actor = current_actor().acting_as(user)
     if user.is_locked:
-        audit.record("auth.mfa", "failure", detail={"reason": "account_locked"}, actor=actor)
+        audit.record("auth.mfa", "failure", detail={"method": "totp", "reason": "account_locked"}, actor=actor)
         db.session.commit()
         return Result(Step.LOCKED)
     secret = enrol_secret if enrol_secret is not None else user.totp_secret
@@ -117,7 +117,7 @@ def check_second_factor(user_id: int, code: str, *, enrol_secret: str | None = N
     if isinstance(secret, UnreadableSecret):
         # Fail closed, without counting towards the lockout: the user did nothing wrong, the stored value changed.
         log.error("user %s: TOTP secret opens with no key in TOTP_KEYS (changed?); sign-in refused", user.id)
-        audit.record("auth.mfa", "failure", detail={"reason": "secret_unreadable"}, actor=actor)
+        audit.record("auth.mfa", "failure", detail={"method": "totp", "reason": "secret_unreadable"}, actor=actor)
         db.session.commit()
         return Result(Step.REFUSED, user.id)
     now = utcnow()
@@ -125,21 +125,26 @@ def check_second_factor(user_id: int, code: str, *, enrol_secret: str | None = N
     if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
         outcome = "failure" if step is None else "replay"
         locked_now = _register_failure(user, now)
-        detail = {"account_locked": locked_now, "enrolment": enrol_secret is not None}
+        detail = {"method": "totp", "account_locked": locked_now, "enrolment": enrol_secret is not None}
         audit.record("auth.mfa", outcome, detail=detail, actor=actor)
         db.session.commit()
         return Result(Step.LOCKED if locked_now else Step.REFUSED, user.id)
     user.totp_last_step = step
     if enrol_secret is not None:
         user.totp_secret = enrol_secret
-    audit.record("auth.mfa", "success", detail={"enrolment": enrol_secret is not None}, actor=actor)
-    _record_success(user, now, actor, detail={"second_factor": True})
+    detail = {"method": "totp", "enrolment": enrol_secret is not None}
+    audit.record("auth.mfa", "success", detail=detail, actor=actor)
+    _record_success(user, now, actor, detail={"second_factor": True, "method": "totp"})
     db.session.commit()
     return Result(Step.SIGNED_IN, user.id)
 
 
 def check_reauthentication(user_id: int, password: str, code: str | None) -> Result:
-    """A signed-in user proves again who they are before a privileged action (CJIS IA-11)."""
+    """A signed-in user proves again who they are before a privileged action (CJIS IA-11): password and code.
+
+    A user with passkeys but no TOTP confirms with a passkey (app.auth.passkeys.check_passkey): the password
+    alone is one factor, and is refused for them.
+    """
     user = db.session.scalars(select(User).where(User.id == user_id).with_for_update()).one_or_none()
     if user is None or user.is_disabled:
         db.session.rollback()
@@ -156,7 +161,8 @@ def check_reauthentication(user_id: int, password: str, code: str | None) -> Res
         audit.record("auth.reauth", "locked", detail={"reason": "account_locked"}, actor=actor)
         db.session.commit()
         return Result(Step.LOCKED, user.id)
-    if not password_ok or (user.totp_secret is not None and step is None):
+    passkey_only = user.totp_secret is None and user.has_passkey
+    if not password_ok or passkey_only or (user.totp_secret is not None and step is None):
         locked_now = _register_failure(user, now)
         audit.record("auth.reauth", "failure", detail={"account_locked": locked_now}, actor=actor)
         db.session.commit()

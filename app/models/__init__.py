@@ -1,6 +1,6 @@
 """The database models; import them from here."""
 
-from app.models.accounts import Agency, User, UserSession
+from app.models.accounts import Agency, Passkey, User, UserSession
 from app.models.api_tokens import ApiToken
 from app.models.audit import AuditEvent
 from app.models.driving import DrivingPoints
@@ -20,6 +20,7 @@ __all__ = [
     "IncidentCounter",
     "IncidentEvent",
     "Mission",
+    "Passkey",
     "Person",
     "RegistryLoad",
     "SigningKey",
