@@ -192,14 +192,19 @@ def demo_command() -> None:
     with_codes = [user for user, _password, needs_code in rows if needs_code and user.totp_secret is not None]
     if with_codes:
         click.echo("")
-        click.echo("These accounts also need a 6-digit code: add the key to an authenticator app")
-        click.echo("(FreeOTP, Google or Microsoft Authenticator...), or print the current code with the command shown.")
+        click.echo("These accounts also need a second factor. The first time, a 6-digit code: add the key to an")
+        click.echo("authenticator app (FreeOTP, Google or Microsoft Authenticator...), or print the current code with")
+        click.echo("the command shown.")
         for user in with_codes:
             secret = user.totp_secret or ""
             click.echo(f"  {user.email}")
             click.echo(f"    key:  {secret}")
             click.echo(f"    uri:  {totp.provisioning_uri(secret, user.email)}")
             click.echo(f"    code: flask --app wsgi users totp {user.email}")
+        click.echo("")
+        click.echo(f"Once signed in, add a passkey at {base_url}/account/passkeys: next time, one touch of the")
+        click.echo("fingerprint, face or PIN signs in. Passkeys need a host name, not an IP address: serve on")
+        click.echo("localhost (make run HOST=localhost) or on https.")
     click.echo("")
 
 

@@ -116,7 +116,9 @@
       });
   }
 
-  var supported = !!(window.PublicKeyCredential && window.isSecureContext && navigator.credentials);
+  // A passkey belongs to a host name: an address like 127.0.0.1 cannot hold one (use localhost or https).
+  var namedHost = !/^[0-9.]+$|^\[/.test(window.location.hostname);
+  var supported = !!(window.PublicKeyCredential && window.isSecureContext && navigator.credentials && namedHost);
   document.querySelectorAll("[data-passkey-box]").forEach(function (box) {
     if (supported) { box.hidden = false; }
   });
