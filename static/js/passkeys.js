@@ -109,10 +109,14 @@
         button.disabled = false;
         if (problem && problem.redirect) { window.location.assign(problem.redirect); return; }
         if (problem && problem.message && !problem.name) { say(box, problem.message); return; }
-        // The browser's own errors: NotAllowedError when the prompt was cancelled or timed out.
-        say(box, problem && problem.name === "NotAllowedError"
-          ? "The passkey prompt was cancelled or timed out. Try again."
-          : "This browser could not use a passkey here.");
+        // The browser's own errors: NotAllowedError when the prompt was cancelled or timed out, InvalidStateError
+        // when this device already holds one of the account's passkeys, TypeError when fetch found no network.
+        var name = problem && problem.name;
+        say(box, {
+          NotAllowedError: "The passkey prompt was cancelled or timed out. Try again.",
+          InvalidStateError: "This device already holds a passkey for your account.",
+          TypeError: "Envoy could not be reached. Check the connection and try again."
+        }[name] || "This browser could not use a passkey here.");
       });
   }
 
