@@ -256,6 +256,18 @@ def test_a_bad_passkey_answer_is_refused_audited_and_counted_towards_the_lockout
     failures = [e for e in audit_events(app, "auth.mfa") if e.outcome == "failure"]
     assert [(_detail(e)["method"], _detail(e)["reason"]) for e in failures] == [("passkey", reason)]
     assert len(reload_user(app, user.id).recent_failures) == 1
+    clone_alerts = audit_events(app, "alert.auth.passkey_clone")
+    assert len(clone_alerts) == (1 if reason == "sign_count_not_increased" else 0)
+
+
+def test_a_wrong_passkey_counts_against_the_account_signing_in_not_the_passkeys_owner(app: Flask) -> None:
+    victim, _ = _user_with_passkey(app)
+    owner, owners_key = _user_with_passkey(app)
+    client = app.test_client()
+    _password(client, victim)
+    assert _second_step(client, owners_key)[0] == 401
+    assert len(reload_user(app, victim.id).recent_failures) == 1
+    assert reload_user(app, owner.id).recent_failures == []
 
 
 def test_five_bad_passkey_answers_lock_the_account(app: Flask) -> None:
@@ -519,3 +531,14 @@ def test_no_key_material_reaches_the_audit_trail(app: Flask) -> None:
     assert b64url(passkey.credential_id) not in stored
     [row] = _passkeys(app, user.id)
     assert b64url(row.public_key) not in stored
+
+
+def test_the_passkey_sign_in_steps_share_the_sign_in_rate_limit_per_address(app_with: Callable[..., Flask]) -> None:
+    app = app_with(
+        RATELIMIT_ENABLED=True, SIGNIN_RATE_PER_IP="2/minute", MFA_REQUIRED_ROLES=DEFAULTS["MFA_REQUIRED_ROLES"]
+    )
+    client = app.test_client()
+    assert client.post("/login/discover/options", json={}).status_code == 200
+    assert client.post("/login/discover", json={"acknowledge": True}).status_code == 401
+    refused = client.post("/login/discover/options", json={}, headers={"Accept": "application/json"})
+    assert refused.status_code == 429 and refused.get_json()["message"]

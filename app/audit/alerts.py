@@ -5,8 +5,9 @@ and, when the database takes it, an audit event of its own kind (`alert.<kind>`,
 comes first: an alert about the database failing must not depend on the database.
 
 Raised for: `audit.write_failed`, `audit.tampering`, `auth.lockout` (an account locked by failed attempts),
-`ratelimit.exceeded` (throttled like its audit event: once a minute per limit and key) and `lookup.walk` (one
-user's misses step through sequential plates or card numbers: app/lookup/walks.py).
+`ratelimit.exceeded` (throttled like its audit event: once a minute per limit and key), `lookup.walk` (one
+user's misses step through sequential plates or card numbers: app/lookup/walks.py) and `auth.passkey_clone` (a
+passkey's signature counter did not grow: two copies of one key may exist, app/auth/passkeys.py).
 """
 
 import json

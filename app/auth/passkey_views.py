@@ -19,7 +19,7 @@ from app.auth.access import recent_sign_in_required, signed_in_within
 from app.auth.passkeys import PasskeyRefused, RelyingParty
 from app.auth.redirects import safe_next
 from app.auth.roles import SIGNED_IN
-from app.auth.services import Step
+from app.auth.services import Result, Step
 from app.auth.sessions import current_session
 from app.auth.views import LOCKED, _finish_sign_in, _pending_user, _renew_session, bp
 from app.extensions import db
@@ -250,7 +250,7 @@ def _answer(purpose: str) -> tuple[dict[str, Any], bytes | None]:
     return body, challenge
 
 
-def _signed_in_or_refused(result: Any, next_path: str | None = None) -> ResponseReturnValue:
+def _signed_in_or_refused(result: Result, next_path: str | None = None) -> ResponseReturnValue:
     if result.step is Step.SIGNED_IN and result.user_id is not None:
         if next_path is None:
             pending_next = current_session().get("_pending_next")

@@ -34,6 +34,7 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
+from app.audit import alerts
 from app.audit import service as audit
 from app.audit.actor import current_actor
 from app.auth.roles import mfa_required
@@ -187,7 +188,8 @@ def check_passkey(
     except PasskeyRefused as refused:
         return _refused_anonymous(refused.reason, purpose)
     passkey = db.session.scalars(select(Passkey).where(Passkey.credential_id == parsed.raw_id)).one_or_none()
-    owner_id = passkey.user_id if passkey is not None else user_id
+    # The account at stake: the one signing in when known (a wrong passkey counts against it), else the passkey's.
+    owner_id = user_id if user_id is not None else passkey.user_id if passkey is not None else None
     if owner_id is None:
         return _refused_anonymous("unknown_passkey", purpose)
     user = db.session.scalars(select(User).where(User.id == owner_id).with_for_update()).one_or_none()
@@ -220,10 +222,13 @@ def check_passkey(
             require_user_verification=True,
         )
     except MALFORMED as error:
-        # A counter that did not grow means two copies of one key: refused and audited as a possible clone.
-        reason = "sign_count_not_increased" if "sign count" in str(error) else "verification_failed"
         log.info("user %s: passkey sign-in refused: %s", user.id, error)
-        return _refuse(user, action, reason, purpose)
+        if "sign count" not in str(error):
+            return _refuse(user, action, "verification_failed", purpose)
+        # A counter that did not grow means two copies of one key (WebAuthn §6.1.1): refused, and someone must look.
+        detail = {"user_id": user.id, "passkey_id": passkey.id, "stored_count": passkey.sign_count}
+        alerts.raise_alert_with("auth.passkey_clone", detail=detail, actor=actor)
+        return _refuse(user, action, "sign_count_not_increased", purpose)
     passkey.sign_count = verified.new_sign_count
     passkey.last_used_at = now
     user.recent_failures = []

@@ -63,6 +63,8 @@
     if (meta) { headers["X-CSRFToken"] = meta.getAttribute("content"); }
     return fetch(url, { method: "POST", headers: headers, body: JSON.stringify(body), credentials: "same-origin" })
       .then(function (response) {
+        // A page answer (the session ended and Envoy sent the browser to sign in): go there.
+        if (response.redirected) { return { ok: false, data: { redirect: response.url } }; }
         return response.json().catch(function () { return {}; }).then(function (data) {
           return { ok: response.ok, data: data };
         });
