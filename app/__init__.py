@@ -127,6 +127,7 @@ def register_blueprints(app: Flask) -> None:
     from app.api.views import bp as api_bp
     from app.api_tokens.views import bp as api_tokens_bp
     from app.audit.views import bp as audit_bp
+    from app.auth import passkey_views  # noqa: F401 -- its routes join the auth blueprint before registration
     from app.auth.views import bp as auth_bp
     from app.cards.views import bp as cards_bp
     from app.home.views import bp as home_bp

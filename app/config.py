@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from app import offices, totp_keys
+from app.models.accounts import Role
 
 DEV_SECRET_KEY = "dev-only-secret-key-not-for-production"  # noqa: S105  (check_production refuses it)
 # The session cookie under ENVOY_INSECURE_COOKIES: browsers refuse a __Host- cookie that is not Secure.
@@ -48,7 +49,9 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     # Development only: a plain, non-Secure session cookie, so a phone can sign in over http on a LAN.
     "INSECURE_COOKIES": False,
-    "MFA_REQUIRED_ROLES": ("reviewer", "admin"),
+    # Every role signs in with a second factor (CJIS IA-2: privileged and non-privileged accounts alike); outside
+    # production a shorter list may relax it for officers and dispatchers (reviewers and admins always need one).
+    "MFA_REQUIRED_ROLES": tuple(role.value for role in Role),
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the server-side session
     # States moved between OFM offices ("NJ=new_york,PA=headquarters"); app/offices.py has the default table.
     "OFM_OFFICE_BY_STATE": "",
@@ -187,6 +190,12 @@ def check_production(config: Mapping[str, Any]) -> None:
     base_url = urlsplit(config["BASE_URL"] or "")
     if base_url.scheme != "https" or not base_url.hostname:
         raise ConfigError("production needs BASE_URL set to Envoy's public https address (https://envoy.example.gov)")
+    relaxed = sorted(role.value for role in Role if role.value not in set(config["MFA_REQUIRED_ROLES"]))
+    if relaxed:
+        raise ConfigError(
+            f"production needs a second factor for every role (CJIS IA-2): MFA_REQUIRED_ROLES leaves out "
+            f"{', '.join(relaxed)}. Unset it (the default is every role) or list officer,dispatcher,reviewer,admin"
+        )
     if config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
         raise ConfigError("production needs RATELIMIT_STORAGE_URI shared by every process (redis://...)")
     if not config["TOTP_KEYS"]:

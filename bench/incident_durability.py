@@ -644,6 +644,9 @@ def main(argv: list[str] | None = None) -> int:
             "AUDIT_SEAL_STORE": str(Path(folder) / "audit-seals.jsonl"),
             # This run's own TOTP key, never a key file in the checkout's instance folder.
             "TOTP_KEYS": new_key_text(),
+            # The officers sign in with a password alone: this run measures filings, not the second factor
+            # (development configuration may relax it for officers; production refuses to).
+            "MFA_REQUIRED_ROLES": "reviewer,admin",
         }
         emails = [f"officer{number}@durability.example" for number in range(args.clients)]
         prepare(environ, emails)

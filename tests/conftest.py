@@ -101,6 +101,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 TEST_INSTANCE = "envoy_test_instance"
+# What the tests that are not about the second factor require: the roles that always need one (app/auth/roles.py).
+RELAXED_MFA_ROLES = ("reviewer", "admin")
 
 # What no test may write: the checkout's own seal key and outside store belong to `make run`'s database. A test that
 # seals into them leaves a store that no longer matches that database, and `flask audit verify` then fails there.
@@ -140,6 +142,11 @@ def make_app(**overrides: object) -> Flask:
         # would otherwise make a key file in the checkout's instance/ folder.
         "TOTP_KEYS": TEST_TOTP_KEYS,
     }
+    if overrides.get("ENVOY_ENV") != "production":  # production refuses the shorter list
+        # Officers and dispatchers sign in with a password alone in the tests that are not about the second
+        # factor, so they need no code each time. The MFA tests (test_mfa.py, test_passkeys.py) use the real
+        # default, every role: make_app(MFA_REQUIRED_ROLES=config.DEFAULTS["MFA_REQUIRED_ROLES"]).
+        config["MFA_REQUIRED_ROLES"] = RELAXED_MFA_ROLES
     # Each app's own seal key and outside store, never the checkout's instance folder (see pytest_sessionfinish).
     seals_folder = Path(tempfile.mkdtemp(prefix="envoy-test-seals-"))
     config["AUDIT_SEAL_KEY_DIR"] = str(seals_folder / "audit-seal-keys")

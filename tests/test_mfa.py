@@ -1,7 +1,8 @@
-"""TOTP second factor: required for reviewers and admins (or by configuration), enrolment, no replay."""
+"""TOTP second factor: required for every role by default (relaxed for officers and dispatchers only by configuration
+outside production), enrolment, no replay. Passkeys: test_passkeys.py."""
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pyotp
@@ -11,12 +12,21 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.auth import totp
+from app.config import DEFAULTS
 from app.models import User
 from tests.auth_support import audit_events, login_form, reload_user
-from tests.conftest import sign_in
+from tests.conftest import build_app, close_app, sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user
 
 START = datetime(2026, 3, 2, 9, 0, 5, tzinfo=UTC)  # 5 s into a 30 s step
+
+
+@pytest.fixture
+def app() -> Iterator[Flask]:
+    """The real default (every role needs a second factor), not the relaxed list of the other tests' apps."""
+    app = build_app(MFA_REQUIRED_ROLES=DEFAULTS["MFA_REQUIRED_ROLES"])
+    yield app
+    close_app(app)
 
 
 def _password(client: FlaskClient, user: User) -> str:
@@ -30,10 +40,8 @@ def _code(client: FlaskClient, code: str) -> int:
     return response.status_code
 
 
-@pytest.mark.parametrize("role", ["reviewer", "admin"])
-def test_reviewers_and_admins_are_asked_for_a_code_after_their_password(
-    app: Flask, client: FlaskClient, role: str
-) -> None:
+@pytest.mark.parametrize("role", ["officer", "dispatcher", "reviewer", "admin"])
+def test_every_role_is_asked_for_a_code_after_their_password(app: Flask, client: FlaskClient, role: str) -> None:
     with app.app_context():
         user = make_user(role)
     assert _password(client, user) == "/login/code"
@@ -119,29 +127,39 @@ def test_five_wrong_codes_lock_the_account(app: Flask, client: FlaskClient) -> N
     assert client.get("/login/code").headers["Location"] == "/login"
 
 
-def test_an_officer_needs_no_code_by_default(app: Flask, client: FlaskClient) -> None:
+def test_an_officer_without_a_second_factor_must_set_one_up_by_default(app: Flask, client: FlaskClient) -> None:
     with app.app_context():
-        user = make_user("officer")
-    assert _password(client, user) == "/lookup"
-
-
-def test_an_officer_who_set_up_an_authenticator_is_always_asked_for_a_code(app: Flask, client: FlaskClient) -> None:
-    with app.app_context():
-        user = make_user("officer", totp=True)
-    assert _password(client, user) == "/login/code"
+        user = make_user("officer", totp=False)
+    assert _password(client, user) == "/login/enrol"
+    assert client.get("/lookup").status_code == 302
 
 
 @pytest.fixture
-def everyone_mfa_app(app_with: Callable[..., Flask]) -> Flask:
-    return app_with(MFA_REQUIRED_ROLES=("officer", "dispatcher", "reviewer", "admin"))
+def relaxed_app(app_with: Callable[..., Flask]) -> Flask:
+    return app_with(MFA_REQUIRED_ROLES=("reviewer", "admin"))
 
 
-def test_configuration_can_require_a_code_from_every_role(everyone_mfa_app: Flask) -> None:
-    client = everyone_mfa_app.test_client()
-    with everyone_mfa_app.app_context():
+def test_outside_production_configuration_may_let_officers_sign_in_with_a_password(relaxed_app: Flask) -> None:
+    client = relaxed_app.test_client()
+    with relaxed_app.app_context():
         user = make_user("officer", totp=False)
-    assert _password(client, user) == "/login/enrol"
-    assert client.get("/").status_code == 302
+    assert _password(client, user) == "/lookup"
+
+
+def test_an_officer_who_set_up_an_authenticator_is_always_asked_for_a_code(relaxed_app: Flask) -> None:
+    with relaxed_app.app_context():
+        user = make_user("officer", totp=True)
+    assert _password(relaxed_app.test_client(), user) == "/login/code"
+
+
+def test_reviewers_and_admins_need_a_second_factor_whatever_the_configuration_says(
+    app_with: Callable[..., Flask],
+) -> None:
+    app = app_with(MFA_REQUIRED_ROLES=())
+    for role in ("reviewer", "admin"):
+        with app.app_context():
+            user = make_user(role, totp=False)
+        assert _password(app.test_client(), user) == "/login/enrol"
 
 
 def _enrol_secret(page: str) -> str:

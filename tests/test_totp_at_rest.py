@@ -126,7 +126,7 @@ def test_a_sealed_secret_changed_in_the_database_fails_closed(
     assert response.status_code < 500
     assert client.get("/").status_code == 302  # not signed in
     assert f"user {user.id}: TOTP secret opens with no key" in caplog.text
-    assert json.loads(audit_events(app, "auth.mfa")[-1].detail) == {"reason": "secret_unreadable"}
+    assert json.loads(audit_events(app, "auth.mfa")[-1].detail) == {"method": "totp", "reason": "secret_unreadable"}
     assert stored_secrets(app)[user.id] == changed  # nothing written over it
 
 

@@ -71,7 +71,9 @@ def get_user(user_id: int) -> User:
 
 
 def list_users() -> Sequence[User]:
-    return db.session.scalars(select(User).options(selectinload(User.agency)).order_by(User.email)).all()
+    return db.session.scalars(
+        select(User).options(selectinload(User.agency), selectinload(User.passkeys)).order_by(User.email)
+    ).all()
 
 
 def agency_names() -> Sequence[str]:
@@ -250,13 +252,16 @@ def forget_devices(user_id: int, *, actor: Actor) -> User:
 
 
 def reset_second_factor(user_id: int, *, actor: Actor) -> User:
-    """Forget the user's authenticator: they enrol a new one at their next sign-in; their sessions end now."""
+    """Forget the user's authenticator app and passkeys: they enrol again at their next sign-in; their sessions
+    end now (a lost phone may still be signed in)."""
     user = get_user(user_id)
     with transaction():
+        passkeys = len(user.passkeys)
         user.totp_secret = None
         user.totp_last_step = None
+        user.passkeys.clear()
         ended = delete_user_sessions(user.id)
-        _record_admin_action("admin.mfa_reset", user, actor, sessions_ended=ended)
+        _record_admin_action("admin.mfa_reset", user, actor, sessions_ended=ended, passkeys_removed=passkeys)
     return user
 
 

@@ -97,7 +97,7 @@ def create_command(email: str, role: str, agency: str, temporary: bool, office: 
     office_note = f", office {user.office.value}" if user.office else ""
     click.echo(f"created {user.email} ({user.role.value}, {user.agency.name}{office_note})")
     if mfa_required(user.role, current_app.config["MFA_REQUIRED_ROLES"]):
-        click.echo("they set up an authenticator app (TOTP) at their first sign-in")
+        click.echo("they set up a second factor (a passkey, or an authenticator app) at their first sign-in")
 
 
 def _user_id(email: str) -> int:
@@ -182,7 +182,7 @@ def demo_command() -> None:
         click.echo(f"  {user.role.value:<11} {user.email:<28} {password}")
     for user, _password, needs_code in rows:
         if needs_code and user.totp_secret is None:
-            click.echo(f"  {user.email} sets up an authenticator app at its first sign-in")
+            click.echo(f"  {user.email} sets up a passkey or an authenticator app at its first sign-in")
         if user.is_disabled and user.disabled_reason == "idle":
             click.echo(f"  {user.email} was unused for 90 days: flask --app wsgi users enable {user.email}")
         elif user.is_disabled:
@@ -192,14 +192,19 @@ def demo_command() -> None:
     with_codes = [user for user, _password, needs_code in rows if needs_code and user.totp_secret is not None]
     if with_codes:
         click.echo("")
-        click.echo("These accounts also need a 6-digit code: add the key to an authenticator app")
-        click.echo("(FreeOTP, Google or Microsoft Authenticator...), or print the current code with the command shown.")
+        click.echo("These accounts also need a second factor. The first time, a 6-digit code: add the key to an")
+        click.echo("authenticator app (FreeOTP, Google or Microsoft Authenticator...), or print the current code with")
+        click.echo("the command shown.")
         for user in with_codes:
             secret = user.totp_secret or ""
             click.echo(f"  {user.email}")
             click.echo(f"    key:  {secret}")
             click.echo(f"    uri:  {totp.provisioning_uri(secret, user.email)}")
             click.echo(f"    code: flask --app wsgi users totp {user.email}")
+        click.echo("")
+        click.echo(f"Once signed in, add a passkey at {base_url}/account/passkeys: next time, one touch of the")
+        click.echo("fingerprint, face or PIN signs in. Passkeys need a host name, not an IP address: serve on")
+        click.echo("localhost (make run HOST=localhost) or on https.")
     click.echo("")
 
 

@@ -7,7 +7,8 @@ from app.models.accounts import Role
 # Every signed-in role; for pages any user of the service may open.
 SIGNED_IN: tuple[Role, ...] = tuple(Role)
 
-# SPEC §6: TOTP is always required for these, whatever the configuration says.
+# SPEC §6: a second factor is always required for these, whatever the configuration says. The configured default
+# (MFA_REQUIRED_ROLES) is every role, and production refuses a shorter list (app/config.py check_production).
 ALWAYS_MFA: frozenset[Role] = frozenset({Role.REVIEWER, Role.ADMIN})
 
 

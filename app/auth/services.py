@@ -37,7 +37,7 @@ EMAIL_SHAPE = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}")
 
 class Step(StrEnum):
     SIGNED_IN = "signed_in"  # nothing more to check: start the session
-    SECOND_FACTOR = "second_factor"  # password right; ask for the TOTP code
+    SECOND_FACTOR = "second_factor"  # password right; ask for the passkey (first) or the TOTP code
     ENROL = "enrol"  # password right; a second factor is required but none is set up yet
     REFUSED = "refused"  # wrong, unknown, disabled or locked: the same answer for all
     LOCKED = "locked"  # a second-factor attempt locked (or found locked) the account
@@ -91,8 +91,8 @@ def check_password(
     else:
         if passwords.needs_rehash(user.password_hash):
             user.password_hash = passwords.hash_password(password)
-        if user.has_totp or mfa_required(user.role, mfa_roles):
-            step = Step.SECOND_FACTOR if user.has_totp else Step.ENROL
+        if user.has_second_factor or mfa_required(user.role, mfa_roles):
+            step = Step.SECOND_FACTOR if user.has_second_factor else Step.ENROL
             audit.record("auth.login", "mfa_required", detail={"enrolment": step is Step.ENROL}, actor=actor)
             db.session.commit()
             return Result(step, user.id)
@@ -119,7 +119,7 @@ def check_second_factor(
     now = utcnow()
     device = devices.recognise(user, device_cookie, now)
     if devices.is_locked(user, device):
-        audit.record("auth.mfa", "failure", detail={"reason": devices.lock_reason(user)}, actor=actor)
+        audit.record("auth.mfa", "failure", detail={"method": "totp", "reason": devices.lock_reason(user)}, actor=actor)
         db.session.commit()
         return Result(Step.LOCKED)
     secret = enrol_secret if enrol_secret is not None else user.totp_secret
@@ -129,22 +129,23 @@ def check_second_factor(
     if isinstance(secret, UnreadableSecret):
         # Fail closed, without counting towards the lockout: the user did nothing wrong, the stored value changed.
         log.error("user %s: TOTP secret opens with no key in TOTP_KEYS (changed?); sign-in refused", user.id)
-        audit.record("auth.mfa", "failure", detail={"reason": "secret_unreadable"}, actor=actor)
+        audit.record("auth.mfa", "failure", detail={"method": "totp", "reason": "secret_unreadable"}, actor=actor)
         db.session.commit()
         return Result(Step.REFUSED, user.id)
     step = totp.matching_step(secret, code, now)
     if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
         outcome = "failure" if step is None else "replay"
         locked_now = _register_failure(user, now, device)
-        detail = {"account_locked": locked_now, "enrolment": enrol_secret is not None}
+        detail = {"method": "totp", "account_locked": locked_now, "enrolment": enrol_secret is not None}
         audit.record("auth.mfa", outcome, detail=detail, actor=actor)
         db.session.commit()
         return Result(Step.LOCKED if locked_now else Step.REFUSED, user.id)
     user.totp_last_step = step
     if enrol_secret is not None:
         user.totp_secret = enrol_secret
-    audit.record("auth.mfa", "success", detail={"enrolment": enrol_secret is not None}, actor=actor)
-    _record_success(user, now, actor, detail={"second_factor": True}, device=device)
+    detail = {"method": "totp", "enrolment": enrol_secret is not None}
+    audit.record("auth.mfa", "success", detail=detail, actor=actor)
+    _record_success(user, now, actor, detail={"second_factor": True, "method": "totp"}, device=device)
     db.session.commit()
     return Result(Step.SIGNED_IN, user.id)
 
@@ -152,7 +153,11 @@ def check_second_factor(
 def check_reauthentication(
     user_id: int, password: str, code: str | None, *, device_cookie: str | None = None
 ) -> Result:
-    """A signed-in user proves again who they are before a privileged action (CJIS IA-11)."""
+    """A signed-in user proves again who they are before a privileged action (CJIS IA-11): password and code.
+
+    A user with passkeys but no TOTP confirms with a passkey (app.auth.passkeys.check_passkey): the password
+    alone is one factor, and is refused for them.
+    """
     user = db.session.scalars(select(User).where(User.id == user_id).with_for_update()).one_or_none()
     if user is None or user.is_disabled:
         db.session.rollback()
@@ -170,7 +175,8 @@ def check_reauthentication(
         audit.record("auth.reauth", "locked", detail={"reason": devices.lock_reason(user)}, actor=actor)
         db.session.commit()
         return Result(Step.LOCKED, user.id)
-    if not password_ok or (user.totp_secret is not None and step is None):
+    passkey_only = user.totp_secret is None and user.has_passkey
+    if not password_ok or passkey_only or (user.totp_secret is not None and step is None):
         locked_now = _register_failure(user, now, device)
         audit.record("auth.reauth", "failure", detail={"account_locked": locked_now}, actor=actor)
         db.session.commit()

@@ -38,7 +38,9 @@ SESSION_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")  # secrets.token_urlsafe(3
 CSRF_KEY = "csrf_token"
 ANONYMOUS_KEYS = frozenset({CSRF_KEY, "_flashes"})
 # Keys that only a server-side session may hold.
-AUTHENTICATED_KEYS = frozenset({"_user_id", "_pending_user_id"})
+# "_webauthn": a passkey challenge must be single-use, so even the login page's (before any account is known) is
+# kept in a server-side row, never in the signed cookie a client could replay.
+AUTHENTICATED_KEYS = frozenset({"_user_id", "_pending_user_id", "_webauthn"})
 # last_seen_at is written at most this often when nothing else changed: idle timeouts are in minutes.
 TOUCH_INTERVAL = timedelta(seconds=60)
 STORE_LOCK_TIMEOUT = "5s"

@@ -1,4 +1,7 @@
-"""Sign-in pages: password and logon banner, TOTP code or enrolment, re-authentication, password change, sign-out."""
+"""Sign-in pages: password and logon banner, TOTP code or enrolment, re-authentication, password change, sign-out.
+
+The passkey steps (WebAuthn) join this blueprint from passkey_views.py.
+"""
 
 from datetime import datetime, timedelta
 
@@ -65,16 +68,18 @@ def login_post() -> ResponseReturnValue:
     server_session["_pending_next"] = next_path
     if result.step is Step.ENROL:
         return redirect(url_for("auth.enrol"))
-    return redirect(url_for("auth.second_factor"))
+    return redirect(_second_factor_page(_load(result.user_id)))
 
 
 @bp.get("/login/code")
 @public
 def second_factor() -> ResponseReturnValue:
     user = _pending_user()
+    if user is not None and user.totp_secret is None and user.has_passkey:
+        return redirect(url_for("auth.passkey"))
     if user is None or user.totp_secret is None:
         return _restart()
-    return render_template("auth/code.html", form=CodeForm())
+    return render_template("auth/code.html", form=CodeForm(), has_passkey=user.has_passkey)
 
 
 @bp.post("/login/code")
@@ -86,16 +91,16 @@ def second_factor_post() -> ResponseReturnValue:
         return _restart()
     form = CodeForm()
     if not form.validate_on_submit():
-        return render_template("auth/code.html", form=form), 400
+        return render_template("auth/code.html", form=form, has_passkey=user.has_passkey), 400
     result = services.check_second_factor(user.id, form.code.data or "", device_cookie=devices.presented())
-    return _after_code(result, "auth/code.html", form)
+    return _after_code(result, "auth/code.html", form, has_passkey=user.has_passkey)
 
 
 @bp.get("/login/enrol")
 @public
 def enrol() -> ResponseReturnValue:
     user = _pending_user()
-    if user is None or user.totp_secret is not None:
+    if user is None or user.has_second_factor:
         return _restart()
     return _enrol_page(user, CodeForm())
 
@@ -104,7 +109,7 @@ def enrol() -> ResponseReturnValue:
 @public
 def enrol_post() -> ResponseReturnValue:
     user = _pending_user()
-    if user is None or user.totp_secret is not None:
+    if user is None or user.has_second_factor:
         return _restart()
     form = CodeForm()
     if not form.validate_on_submit():
@@ -124,7 +129,7 @@ def enrol_post() -> ResponseReturnValue:
 @roles_required(*SIGNED_IN)
 def confirm() -> ResponseReturnValue:
     form = ConfirmForm(next=safe_next(request.args.get("next")) or "")
-    return render_template("auth/confirm.html", form=form, needs_code=current_user.has_totp)
+    return _confirm_page(form)
 
 
 @bp.post("/login/confirm")
@@ -132,13 +137,13 @@ def confirm() -> ResponseReturnValue:
 def confirm_post() -> ResponseReturnValue:
     form = ConfirmForm()
     if not form.validate_on_submit():
-        return render_template("auth/confirm.html", form=form, needs_code=current_user.has_totp), 400
+        return _confirm_page(form), 400
     result = services.check_reauthentication(
         current_user.id, form.password.data or "", form.code.data, device_cookie=devices.presented()
     )
     if result.step is not Step.SIGNED_IN:
         error = LOCKED if result.step is Step.LOCKED else "The password or code is wrong."
-        return render_template("auth/confirm.html", form=form, needs_code=current_user.has_totp, error=error), 401
+        return _confirm_page(form, error), 401
     _renew_session(current_user.id)  # ASVS 7.2.4: re-authentication gets a new session id too
     return redirect(safe_next(form.next.data) or url_for("home.index"))
 
@@ -175,6 +180,20 @@ def change_password_post() -> ResponseReturnValue:
     return redirect(safe_next(form.next.data) or url_for("home.index"), code=303)
 
 
+def _confirm_page(form: ConfirmForm, error: str | None = None) -> str:
+    """A passkey user confirms with it (one touch); the password and code form is for TOTP users, and for users
+    with no second factor where the configuration allows that."""
+    user = _load(current_user.id)
+    return render_template(
+        "auth/confirm.html",
+        form=form,
+        needs_code=user.has_totp,
+        has_passkey=user.has_passkey,
+        password_form=user.has_totp or not user.has_passkey,
+        error=error,
+    )
+
+
 def _password_page(form: PasswordForm, errors: list[str] | None = None) -> str:
     return render_template(
         "auth/password.html",
@@ -197,14 +216,16 @@ def logout() -> ResponseReturnValue:
     return response
 
 
-def _after_code(result: services.Result, template: str, form: CodeForm) -> ResponseReturnValue:
+def _after_code(
+    result: services.Result, template: str, form: CodeForm, *, has_passkey: bool = False
+) -> ResponseReturnValue:
     if result.step is Step.SIGNED_IN and result.user_id is not None:
         next_path = current_session().get("_pending_next")
         return _finish_sign_in(result.user_id, safe_next(next_path if isinstance(next_path, str) else None))
     if result.step is Step.LOCKED:
         current_session().end()
         return render_template("auth/login.html", form=LoginForm(), error=LOCKED), 401
-    return render_template(template, form=form, error=BAD_CODE), 401
+    return render_template(template, form=form, error=BAD_CODE, has_passkey=has_passkey), 401
 
 
 def _finish_sign_in(user_id: int, next_path: str | None) -> ResponseReturnValue:
@@ -239,6 +260,11 @@ def start_page(role: str) -> str:
     return {"officer": url_for("lookup.officer"), "dispatcher": url_for("lookup.dispatch")}.get(
         str(role), url_for("home.index")
     )
+
+
+def _second_factor_page(user: User) -> str:
+    """Where the second step starts: the passkey (one touch) when the user has one, else the code."""
+    return url_for("auth.passkey") if user.has_passkey else url_for("auth.second_factor")
 
 
 def _load(user_id: int) -> User:

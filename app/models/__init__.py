@@ -1,6 +1,6 @@
 """The database models; import them from here."""
 
-from app.models.accounts import Agency, User, UserSession
+from app.models.accounts import Agency, Passkey, User, UserSession
 from app.models.api_tokens import ApiToken
 from app.models.audit import AuditEvent
 from app.models.devices import KnownDevice
@@ -22,6 +22,7 @@ __all__ = [
     "IncidentEvent",
     "KnownDevice",
     "Mission",
+    "Passkey",
     "Person",
     "RegistryLoad",
     "SigningKey",

@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, orm
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, LargeBinary, String, Text, orm
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Model, UTCDateTime, code_enum, utcnow
@@ -73,6 +73,9 @@ class User(UserMixin, Model):
     office: Mapped[Office | None] = mapped_column(code_enum(Office, "ofm_office"))
 
     agency: Mapped[Agency] = orm.relationship(back_populates="users")
+    passkeys: Mapped[list["Passkey"]] = orm.relationship(
+        back_populates="user", order_by="Passkey.id", cascade="all, delete-orphan"
+    )
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses to sign in an inactive user
@@ -96,8 +99,44 @@ class User(UserMixin, Model):
     def has_totp(self) -> bool:
         return self.totp_secret is not None
 
+    @property
+    def has_passkey(self) -> bool:
+        return bool(self.passkeys)
+
+    @property
+    def has_second_factor(self) -> bool:
+        return self.has_totp or self.has_passkey
+
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
+
+
+class Passkey(Model):
+    """A WebAuthn credential (passkey) a user registered as their second factor (app/auth/passkeys.py).
+
+    Nothing here is secret: the public key only verifies signatures the authenticator makes with its private key,
+    which never leaves the device, so the row is stored as is (unlike the TOTP secret, which is sealed).
+    """
+
+    __tablename__ = "passkeys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # The authenticator's id for the credential (WebAuthn allows up to 1023 bytes); unique across all users, so
+    # a passkey sign-in without an email address finds its user by it.
+    credential_id: Mapped[bytes] = mapped_column(LargeBinary(1023), unique=True)
+    # COSE-encoded public key, as the registration gave it.
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    # The authenticator's signature counter (32-bit unsigned): a count that does not grow means a cloned key.
+    # Passkeys synced between devices always report 0, which the check allows.
+    sign_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    # How the browser can reach the authenticator ("internal", "hybrid", "usb"...), a hint for the next sign-in.
+    transports: Mapped[list[str]] = mapped_column(JSON, default=list)
+    name: Mapped[str] = mapped_column(String(60))  # the user's own label ("Work phone")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = orm.relationship(back_populates="passkeys")
 
 
 class UserSession(Model):

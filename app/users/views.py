@@ -125,7 +125,7 @@ def create_user() -> ResponseReturnValue:
     if mfa_required(user.role, current_app.config["MFA_REQUIRED_ROLES"]):
         flash(
             f"Created {user.email}. At their first sign-in they choose their own password and set up an "
-            "authenticator app.",
+            "second factor (a passkey or an authenticator app).",
             "success",
         )
     else:
@@ -189,7 +189,8 @@ def forget_devices(user_id: int) -> ResponseReturnValue:
 def reset_second_factor(user_id: int) -> ResponseReturnValue:
     return _act(
         lambda: accounts.reset_second_factor(user_id, actor=current_actor()),
-        "Reset the second factor of {email}: they set up a new authenticator app at their next sign-in.",
+        "Reset the second factor of {email} (passkeys and authenticator app) and signed them out everywhere: "
+        "they set up a new one at their next sign-in.",
     )
 
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.served.settings import CACHE, DEFAULT_PG, DISPATCHER, OFFICER, PASSWORD, ROOT
+from bench.served.settings import CACHE, DEFAULT_PG, DISPATCHER, OFFICER, PASSWORD, ROOT, SERVER_ENV, TOTP_SECRET
 
 
 def postgres_url(choice: str) -> str | None:
@@ -124,7 +124,8 @@ def make_app(url: str, instance: Path) -> Any:
     """The app in this process, for building and preparing (development settings: it serves nothing)."""
     from app import create_app
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    # The server's key ring: the bench users' TOTP secrets are sealed here and opened by the served app.
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TOTP_KEYS": SERVER_ENV["TOTP_KEYS"]})
     app.instance_path = str(instance)
     return app
 
@@ -258,7 +259,7 @@ def prepare(url: str, instance: Path, folder: Path, samples: int = 2000) -> Fixt
     now = datetime.now(UTC)
     with app.app_context():
         for email, role in ((OFFICER, "officer"), (DISPATCHER, "dispatcher")):
-            create_user(email, role, "Bench Police", PASSWORD, actor=Actor.cli())
+            create_user(email, role, "Bench Police", PASSWORD, totp_secret=TOTP_SECRET, actor=Actor.cli())
         token = api_tokens.create_token(DISPATCHER, name="bench", days=1, actor=Actor.cli()).secret
         keyring.rotate(now)
         plates = db.session.scalars(select(Vehicle.plate).order_by(func.random()).limit(samples)).all()

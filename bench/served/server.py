@@ -16,7 +16,9 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bench.served.settings import CSRF, PASSWORD, ROOT, SERVER_ENV
+import pyotp
+
+from bench.served.settings import CSRF, PASSWORD, ROOT, SERVER_ENV, TOTP_SECRET
 
 
 def free_port() -> int:
@@ -136,6 +138,10 @@ class Browser:
         _status, _headers, page = self.request("GET", "/login")
         form = {"email": email, "password": PASSWORD, "acknowledge": "y", "csrf_token": csrf_in(page)}
         status, headers, _body = self.request("POST", "/login", urlencode(form))
+        if status == 302 and headers.get("Location") == "/login/code":  # production: every role has a second factor
+            _status, _headers, page = self.request("GET", "/login/code")
+            code = {"code": pyotp.TOTP(TOTP_SECRET).now(), "csrf_token": csrf_in(page)}
+            status, headers, _body = self.request("POST", "/login/code", urlencode(code))
         if status != 302 or headers.get("Location", "").startswith("/login"):
             raise SystemExit(f"{email} could not sign in: {status} {headers.get('Location')}")
         status, _headers, page = self.request("GET", "/lookup")

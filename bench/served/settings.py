@@ -22,6 +22,9 @@ OFFICER = "bench-officer@example.gov"
 
 DISPATCHER = "bench-cad@example.gov"
 
+# Production requires a second factor for every role: the bench users' TOTP secret (a throwaway database's).
+TOTP_SECRET = "BENCHBENCHBENCHBENCHBENCHBENCH23"  # noqa: S105
+
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
