@@ -270,16 +270,40 @@ def test_a_wrong_passkey_counts_against_the_account_signing_in_not_the_passkeys_
     assert reload_user(app, owner.id).recent_failures == []
 
 
-def test_five_bad_passkey_answers_lock_the_account(app: Flask) -> None:
-    user, passkey = _user_with_passkey(app)
-    client = app.test_client()
-    _password(client, user)
-    statuses = [_second_step(client, passkey, user_verified=False) for _ in range(5)]
+def _phone_with_passkey(app: Flask) -> tuple[User, SoftPasskey, FlaskClient]:
+    """The officer's phone: it enrolled the passkey (so it holds a device cookie), then signed out."""
+    with app.app_context():
+        user = make_user("officer", totp=False)
+    phone = app.test_client()
+    passkey = _enrol(phone, user)
+    phone.post("/logout")
+    return user, passkey, phone
+
+
+def test_five_bad_passkey_answers_from_a_new_browser_lock_it_out_but_not_the_officers_phone(app: Flask) -> None:
+    user, passkey, phone = _phone_with_passkey(app)
+    stranger = app.test_client()
+    _password(stranger, user)
+    statuses = [_second_step(stranger, passkey, user_verified=False) for _ in range(5)]
     assert [s for s, _ in statuses] == [401] * 5
     assert statuses[-1][1]["error"] == "locked"
+    locked = reload_user(app, user.id)
+    assert locked.is_locked_for_unknown_devices and not locked.is_locked
+    assert app.test_client().post("/login", data=login_form(user.email, DEFAULT_PASSWORD)).status_code == 401
+    _password(phone, user)  # the phone it signed in on before still signs in, passkey and all
+    assert _second_step(phone, passkey)[0] == 200
+    assert phone.get("/lookup").status_code == 200
+
+
+def test_five_bad_passkey_answers_on_the_officers_own_phone_lock_the_whole_account(app: Flask) -> None:
+    user, passkey, phone = _phone_with_passkey(app)
+    _password(phone, user)
+    statuses = [_second_step(phone, passkey, user_verified=False) for _ in range(5)]
+    assert [s for s, _ in statuses] == [401] * 5 and statuses[-1][1]["error"] == "locked"
     assert reload_user(app, user.id).is_locked
-    again = app.test_client()
-    assert again.post("/login", data=login_form(user.email, DEFAULT_PASSWORD)).status_code == 401
+    assert phone.post("/login", data=login_form(user.email, DEFAULT_PASSWORD)).status_code == 401
+    (lock,) = [_detail(event) for event in audit_events(app, "alert.auth.lockout")]
+    assert lock["lock"] == "account"
 
 
 def test_another_users_passkey_does_not_finish_this_users_sign_in(app: Flask) -> None:

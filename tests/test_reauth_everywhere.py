@@ -20,7 +20,7 @@ from app.auth.access import recent_sign_in_required
 from app.auth.sessions import row_token
 from app.cards import keyring
 from app.extensions import db
-from app.models import ApiToken, Card, User
+from app.models import ApiToken, Card, KnownDevice, Passkey, User
 from app.models.accounts import UserSession
 from tests.conftest import sign_in
 from tests.factories import DEFAULT_PASSWORD, make_api_token, make_card, make_person, make_user
@@ -68,6 +68,24 @@ def _session_token(user_id: int) -> str:
     return row_token(db.session.scalars(select(UserSession.id_hash).where(UserSession.user_id == user_id)).one())
 
 
+def _devices(user_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(KnownDevice).where(KnownDevice.user_id == user_id)) or 0
+
+
+def _admins_passkey() -> int:
+    """A passkey on the signed-in admin's own account (the newest admin), made on first ask; its id."""
+    admin = db.session.scalars(select(User).where(User.role == "admin").order_by(User.id.desc())).first()
+    assert admin is not None and admin.has_totp  # so this passkey is not their last second factor
+    if not admin.passkeys:
+        admin.passkeys.append(Passkey(credential_id=b"admin-key", public_key=b"-", sign_count=0, name="Desk key"))
+        db.session.commit()
+    return admin.passkeys[0].id
+
+
+def _passkeys() -> int:
+    return db.session.scalar(select(func.count()).select_from(Passkey)) or 0
+
+
 CONFIRMED = {"confirmed": "yes"}
 CASES: dict[str, Case] = {
     "users.create_user": Case(
@@ -99,6 +117,12 @@ CASES: dict[str, Case] = {
         lambda t: f"/admin/users/{t.officer.id}/sessions/{_session_token(t.officer.id)}/end",
         lambda t: CONFIRMED,
         lambda t: _sessions(t.officer.id),
+    ),
+    "users.forget_devices": Case(
+        lambda t: f"/admin/users/{t.officer.id}/devices/forget", lambda t: CONFIRMED, lambda t: _devices(t.officer.id)
+    ),
+    "auth.remove_passkey": Case(
+        lambda t: f"/account/passkeys/{_admins_passkey()}/remove", lambda t: {}, lambda t: _passkeys()
     ),
     "users.end_all_sessions": Case(
         lambda t: f"/admin/users/{t.officer.id}/sessions/end", lambda t: CONFIRMED, lambda t: _sessions(t.officer.id)
@@ -142,8 +166,12 @@ def guarded_endpoints(app: Flask) -> set[str]:
     return found
 
 
+# Pages that show what only a recently signed-in user may see, before any change (GET).
+READ_CASES = {"auth.account_passkeys": "/account/passkeys"}
+
+
 def test_every_view_that_needs_a_recent_sign_in_has_a_case(app: Flask) -> None:
-    assert guarded_endpoints(app) == set(CASES)
+    assert guarded_endpoints(app) == set(CASES) | set(READ_CASES)
 
 
 def test_the_finder_sees_the_guard_under_other_decorators(app: Flask) -> None:
@@ -203,3 +231,18 @@ def test_a_stale_session_is_sent_to_confirm_and_changes_nothing_until_it_does(
     assert done.status_code in (200, 302, 303), f"{endpoint} answered {done.status_code} after confirming"
     with app.app_context():
         assert case.state(targets) != before, f"{endpoint} changed nothing even after confirming: the case is wrong"
+
+
+@pytest.mark.parametrize("endpoint", sorted(READ_CASES))
+def test_a_stale_session_is_sent_to_confirm_before_a_guarded_page(
+    app: Flask, client: FlaskClient, login_as: Callable[..., User], clock: time_machine.Traveller, endpoint: str
+) -> None:
+    url = READ_CASES[endpoint]
+    admin = login_as("admin")
+    assert client.get(url).status_code == 200
+    clock.shift(timedelta(minutes=20))
+    stale = client.get(url)
+    assert stale.status_code == 302 and stale.headers["Location"].startswith("/login/confirm")
+    code = pyotp.TOTP(admin.totp_secret).now()
+    assert client.post("/login/confirm", data={"password": DEFAULT_PASSWORD, "code": code}).status_code == 302
+    assert client.get(url).status_code == 200

@@ -9,12 +9,12 @@ malformed input gets 400 with a message, never a 500.
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 
-from app.auth import passkeys
+from app.auth import devices, passkeys
 from app.auth.access import recent_sign_in_required, signed_in_within
 from app.auth.passkeys import PasskeyRefused, RelyingParty
 from app.auth.redirects import safe_next
@@ -67,7 +67,14 @@ def passkey_post() -> ResponseReturnValue:
     body, challenge = _answer("second_factor")
     if challenge is None:
         return _problem(EXPIRED, 400)
-    result = passkeys.check_passkey(body.get("credential"), challenge, _rp(), user_id=user.id, purpose="second_factor")
+    result = passkeys.check_passkey(
+        body.get("credential"),
+        challenge,
+        _rp(),
+        user_id=user.id,
+        purpose="second_factor",
+        device_cookie=devices.presented(),
+    )
     return _signed_in_or_refused(result)
 
 
@@ -123,7 +130,9 @@ def discover() -> ResponseReturnValue:
         return _problem("Tick the box to confirm you have read the notice.", 400)
     if challenge is None:
         return _problem(EXPIRED, 400)
-    result = passkeys.check_passkey(body.get("credential"), challenge, _rp(), user_id=None, purpose="sign_in")
+    result = passkeys.check_passkey(
+        body.get("credential"), challenge, _rp(), user_id=None, purpose="sign_in", device_cookie=devices.presented()
+    )
     return _signed_in_or_refused(result, next_path=safe_next(_text(body.get("next"))))
 
 
@@ -147,7 +156,9 @@ def confirm_passkey() -> ResponseReturnValue:
     body, challenge = _answer("reauth")
     if challenge is None:
         return _problem(EXPIRED, 400)
-    result = passkeys.check_passkey(body.get("credential"), challenge, _rp(), user_id=user.id, purpose="reauth")
+    result = passkeys.check_passkey(
+        body.get("credential"), challenge, _rp(), user_id=user.id, purpose="reauth", device_cookie=devices.presented()
+    )
     if result.step is Step.LOCKED:
         return _locked_json()
     if result.step is not Step.SIGNED_IN:
@@ -255,8 +266,12 @@ def _signed_in_or_refused(result: Result, next_path: str | None = None) -> Respo
         if next_path is None:
             pending_next = current_session().get("_pending_next")
             next_path = safe_next(pending_next if isinstance(pending_next, str) else None)
-        response = _finish_sign_in(result.user_id, next_path)
-        return {"redirect": response.headers["Location"]}  # type: ignore[union-attr]
+        finished = _finish_sign_in(result.user_id, next_path)
+        # The browser follows the redirect itself (static/js/passkeys.js); the device cookie must still reach it.
+        response = jsonify(redirect=finished.headers["Location"])  # type: ignore[union-attr]
+        for cookie in finished.headers.getlist("Set-Cookie"):  # type: ignore[union-attr]
+            response.headers.add("Set-Cookie", cookie)
+        return response
     if result.step is Step.LOCKED:
         return _locked_json()
     return _problem(REFUSED, 401)

@@ -37,11 +37,13 @@ from webauthn.helpers.structs import (
 from app.audit import alerts
 from app.audit import service as audit
 from app.audit.actor import current_actor
+from app.auth import devices
 from app.auth.roles import mfa_required
 from app.auth.services import Result, Step, _record_success, _register_failure, disable_if_idle
 from app.extensions import db
 from app.models.accounts import Passkey, User
 from app.models.base import utcnow
+from app.models.devices import KnownDevice
 
 log = logging.getLogger(__name__)
 
@@ -175,13 +177,21 @@ def add_passkey(
 
 
 def check_passkey(
-    credential: object, challenge: bytes, rp: RelyingParty, *, user_id: int | None, purpose: str
+    credential: object,
+    challenge: bytes,
+    rp: RelyingParty,
+    *,
+    user_id: int | None,
+    purpose: str,
+    device_cookie: str | None = None,
 ) -> Result:
     """Verify a passkey assertion: the second step of sign-in, the whole of a re-sign-in, or a re-authentication.
 
     `user_id` None: the login page's passkey button, where the credential names its account (discoverable).
     `purpose` is "second_factor", "sign_in" or "reauth". Every outcome is audited; a wrong answer for a known
-    account counts towards its lockout. Returns SIGNED_IN, REFUSED or LOCKED.
+    account counts towards its lockout, in the bucket of the device it came from (`device_cookie`, as for a TOTP
+    code: app/auth/devices.py), so an account locked for unknown devices still takes a passkey on a known one.
+    Returns SIGNED_IN, REFUSED or LOCKED.
     """
     try:
         parsed = _authentication_credential(credential)
@@ -202,15 +212,17 @@ def check_passkey(
         return _refuse(user, action, "idle_account_disabled", purpose, count=False)
     if user.is_disabled:
         return _refuse(user, action, "disabled", purpose, count=False)
-    if user.is_locked:
-        audit.record(action, "locked", detail={"method": "passkey", "reason": "account_locked"}, actor=actor)
+    device = devices.recognise(user, device_cookie, now)
+    if devices.is_locked(user, device):
+        detail = {"method": "passkey", "reason": devices.lock_reason(user)}
+        audit.record(action, "locked", detail=detail, actor=actor)
         db.session.commit()
         return Result(Step.LOCKED, user.id)
     if passkey is None or (user_id is not None and passkey.user_id != user_id):
-        return _refuse(user, action, "not_this_users_passkey", purpose)
+        return _refuse(user, action, "not_this_users_passkey", purpose, device=device)
     handle = parsed.response.user_handle
     if handle is not None and handle != user_handle(user):
-        return _refuse(user, action, "user_handle_mismatch", purpose)
+        return _refuse(user, action, "user_handle_mismatch", purpose, device=device)
     try:
         verified = verify_authentication_response(
             credential=parsed,
@@ -224,20 +236,20 @@ def check_passkey(
     except MALFORMED as error:
         log.info("user %s: passkey sign-in refused: %s", user.id, error)
         if "sign count" not in str(error):
-            return _refuse(user, action, "verification_failed", purpose)
+            return _refuse(user, action, "verification_failed", purpose, device=device)
         # A counter that did not grow means two copies of one key (WebAuthn §6.1.1): refused, and someone must look.
         detail = {"user_id": user.id, "passkey_id": passkey.id, "stored_count": passkey.sign_count}
         alerts.raise_alert_with("auth.passkey_clone", detail=detail, actor=actor)
-        return _refuse(user, action, "sign_count_not_increased", purpose)
+        return _refuse(user, action, "sign_count_not_increased", purpose, device=device)
     passkey.sign_count = verified.new_sign_count
     passkey.last_used_at = now
-    user.recent_failures = []
     detail = {"method": "passkey", "passkey_id": passkey.id, "purpose": purpose}
     if purpose == "reauth":
+        devices.clear_failures(user, device)
         audit.record("auth.reauth", "success", detail=detail, actor=actor)
     else:
         audit.record("auth.mfa", "success", detail=detail, actor=actor)
-        _record_success(user, now, actor, detail={"second_factor": True, "method": "passkey"})
+        _record_success(user, now, actor, detail={"second_factor": True, "method": "passkey"}, device=device)
     db.session.commit()
     return Result(Step.SIGNED_IN, user.id)
 
@@ -267,8 +279,10 @@ def remove_passkey(user_id: int, passkey_id: int, *, mfa_roles: tuple[str, ...])
     return None
 
 
-def _refuse(user: User, action: str, reason: str, purpose: str, *, count: bool = True) -> Result:
-    locked_now = _register_failure(user, utcnow()) if count else False
+def _refuse(
+    user: User, action: str, reason: str, purpose: str, *, count: bool = True, device: KnownDevice | None = None
+) -> Result:
+    locked_now = _register_failure(user, utcnow(), device) if count else False
     detail = {"method": "passkey", "reason": reason, "purpose": purpose, "account_locked": locked_now}
     audit.record(action, "failure", detail=detail, actor=current_actor().acting_as(user))
     db.session.commit()
