@@ -115,7 +115,32 @@ def test_thirty_minutes_idle_ends_the_session(app: Flask, client: FlaskClient, o
     assert "signed out after 30 minutes without activity" in page
     assert session_rows(app) == 0
     timeouts = audit_events(app, "auth.logout")
-    assert [(e.outcome, e.user_email, e.detail) for e in timeouts] == [("timeout", officer.email, '{"reason":"idle"}')]
+    assert [(e.outcome, e.user_email, e.detail) for e in timeouts] == [
+        ("timeout", officer.email, '{"duration_minutes":0,"reason":"idle"}')
+    ]
+
+
+def test_a_session_nobody_comes_back_to_is_audited_when_the_sweep_removes_it(app: Flask, officer: User) -> None:
+    """Security bar E3: an abandoned session's timeout is recorded even though its cookie never returns."""
+    with time_machine.travel(START, tick=False) as clock:
+        phone = app.test_client()
+        phone.environ_base["REMOTE_ADDR"] = "203.0.113.7"
+        sign_in(phone, officer.email)
+        clock.shift(timedelta(minutes=20))
+        assert phone.get("/").status_code == 200  # in use for 20 minutes, then left
+        clock.shift(timedelta(minutes=45))
+        with app.app_context():
+            someone_else = make_user("dispatcher")
+        sign_in(app.test_client(), someone_else.email)  # a new session sweeps the dead ones
+    with app.app_context():
+        left = db.session.scalars(select(UserSession.user_id)).all()
+    assert left == [someone_else.id]
+    (timeout,) = [e for e in audit_events(app, "auth.logout") if e.outcome == "timeout"]
+    assert (timeout.user_email, timeout.client_addr) == (officer.email, "203.0.113.7")
+    assert timeout.detail == '{"duration_minutes":20,"reason":"idle","swept":true}'
+    set_session_cookie(phone, session_cookie(phone) or "")
+    assert phone.get("/").status_code == 302  # the cookie comes back after all: no second event
+    assert len([e for e in audit_events(app, "auth.logout") if e.outcome == "timeout"]) == 1
 
 
 def test_activity_keeps_the_session_alive_past_thirty_minutes(client: FlaskClient, officer: User) -> None:
@@ -136,7 +161,7 @@ def test_twelve_hours_after_sign_in_the_session_ends_however_active(
             assert client.get("/").status_code == 200
         clock.shift(timedelta(minutes=25))
         assert client.get("/").status_code == 302
-    assert [e.detail for e in audit_events(app, "auth.logout")] == ['{"reason":"absolute"}']
+    assert [e.detail for e in audit_events(app, "auth.logout")] == ['{"duration_minutes":700,"reason":"absolute"}']
 
 
 def test_the_timeouts_come_from_configuration(officer: User, app: Flask) -> None:

@@ -36,7 +36,7 @@ def enforce() -> ResponseReturnValue | None:
     """Before every request: end dead sessions, then let the request through only if its endpoint allows it."""
     server_session = current_session()
     if server_session.timed_out:
-        _record_timeout(server_session.timed_out, server_session.timed_out_user_id)
+        _record_timeout(server_session.timed_out, server_session.timed_out_user_id, server_session.timed_out_detail)
     if dict.get(server_session, "_user_id") is not None and not current_user.is_authenticated:
         # The user was disabled or removed since this session began: sign them out now.
         server_session.end()
@@ -124,10 +124,10 @@ def recent_sign_in_required(view: F) -> F:
     return guarded  # type: ignore[return-value]
 
 
-def _record_timeout(reason: str, user_id: int | None) -> None:
+def _record_timeout(reason: str, user_id: int | None, detail: dict[str, object]) -> None:
     user = db.session.get(User, user_id) if user_id is not None else None
     actor = current_actor() if user is None else current_actor().acting_as(user)
-    audit.record_now("auth.logout", "timeout", detail={"reason": reason}, actor=actor)
+    audit.record_now("auth.logout", "timeout", detail=detail, actor=actor)
     if reason == "idle":
         minutes = current_app.config["SESSION_IDLE_MINUTES"]
         flash(f"You were signed out after {minutes} minutes without activity. Sign in again.", "info")

@@ -15,7 +15,7 @@ import re
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -27,9 +27,11 @@ from sqlalchemy import delete, or_, select, text, update
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import CallbackDict
 
-from app.audit.actor import CONTROL
+from app.audit import service as audit
+from app.audit.actor import CONTROL, Actor
 from app.extensions import db
-from app.models.accounts import UserSession
+from app.models.accounts import User, UserSession
+from app.models.audit import AuditEvent
 from app.models.base import utcnow
 
 SESSION_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")  # secrets.token_urlsafe(32): 256 bits
@@ -100,6 +102,7 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         # Why a presented session was refused: "idle" or "absolute", with its user, for the audit trail.
         self.timed_out: str | None = None
         self.timed_out_user_id: int | None = None
+        self.timed_out_detail: dict[str, object] = {}
 
     def __getitem__(self, key: str) -> Any:
         self.accessed = True
@@ -228,6 +231,7 @@ class ServerSessionInterface(SessionInterface):
         expired = ServerSession(had_cookie=True)
         expired.timed_out = reason
         expired.timed_out_user_id = row.user_id
+        expired.timed_out_detail = timeout_detail(reason, row.created_at, row.last_seen_at)
         return expired
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
@@ -267,12 +271,22 @@ class ServerSessionInterface(SessionInterface):
             with _store() as store:
                 if session.session_id is not None:
                     store.execute(delete(UserSession).where(UserSession.id_hash == hash_session_id(session.session_id)))
-                # Sweep sessions nobody will present again, so the table holds only live ones.
-                store.execute(
-                    delete(UserSession).where(
-                        or_(UserSession.last_seen_at < now - idle, UserSession.created_at < now - absolute)
+                # Sweep sessions nobody will present again, so the table holds only live ones; each signed-in one
+                # swept is audited here, as a timeout, since its cookie will not come back to be (security bar E3).
+                swept = store.execute(
+                    delete(UserSession)
+                    .where(or_(UserSession.last_seen_at < now - idle, UserSession.created_at < now - absolute))
+                    .returning(
+                        UserSession.user_id,
+                        UserSession.created_at,
+                        UserSession.last_seen_at,
+                        UserSession.client_addr,
+                        UserSession.user_agent,
                     )
-                )
+                ).all()
+                for row in swept:
+                    if row.user_id is not None:
+                        store.add(_swept_event(store, row, now - absolute))
                 store.add(
                     UserSession(
                         id_hash=hash_session_id(new_id),
@@ -321,6 +335,21 @@ class ServerSessionInterface(SessionInterface):
             "samesite": self.get_cookie_samesite(app),
             "partitioned": self.get_cookie_partitioned(app),
         }
+
+
+def timeout_detail(reason: str, created_at: datetime, last_seen_at: datetime) -> dict[str, object]:
+    """What a timed-out session's audit event says: why, and how long it was in use (CJIS AU-3(1): duration)."""
+    return {"reason": reason, "duration_minutes": int((last_seen_at - created_at).total_seconds() // 60)}
+
+
+def _swept_event(store: Session, row: Any, absolute_before: datetime) -> AuditEvent:
+    """The `auth.logout` timeout event of a session the sweep removed, as its user from where it was made."""
+    user = store.get(User, row.user_id)
+    who = Actor.of(user) if user is not None else Actor(user_id=row.user_id, role=None)
+    actor = replace(who, client_addr=row.client_addr, user_agent=row.user_agent)
+    reason = "absolute" if row.created_at < absolute_before else "idle"
+    detail = {**timeout_detail(reason, row.created_at, row.last_seen_at), "swept": True}
+    return audit.build_event("auth.logout", "timeout", detail=detail, actor=actor)
 
 
 def _origin(request: Request) -> dict[str, str | None]:
