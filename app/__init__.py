@@ -1,6 +1,8 @@
 """Envoy: the app factory, made of named steps."""
 
+import logging
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     register_request_size(app)
     register_extensions(app)
     check_totp_keys(app)
+    warn_if_breached_list_is_stale(app)
     register_auth(app)
     register_api_auth(app)
     register_access_control(app)
@@ -81,6 +84,17 @@ def register_extensions(app: Flask) -> None:
     from app.audit import seals
 
     seals.init_app(app)
+
+
+def warn_if_breached_list_is_stale(app: Flask) -> None:
+    """In production, a WARNING at start (for the SIEM) when the breached-password list is over a quarter old."""
+    if app.config["ENVOY_ENV"] != "production":
+        return
+    from app.auth import breached
+
+    stale = breached.staleness(datetime.now(UTC).date())
+    if stale is not None:
+        logging.getLogger("envoy.startup").warning(stale)
 
 
 def check_totp_keys(app: Flask) -> None:

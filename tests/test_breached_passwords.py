@@ -7,10 +7,11 @@ tools/build_breached_passwords.py); the attack is the password everybody tries f
 import hashlib
 import importlib.util
 import json
+import logging
 import shutil
 import time
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
 
@@ -19,10 +20,11 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import func, select
 
+from app import create_app
 from app.auth import breached, passwords
 from app.extensions import db
 from app.models import User
-from tests.auth_support import audit_events, reload_user
+from tests.auth_support import TEST_TOTP_KEYS, audit_events, reload_user
 from tests.conftest import sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user
 
@@ -229,6 +231,45 @@ def test_the_list_is_dated_and_the_readme_says_how_to_refresh_it_every_quarter()
     section = section.split("\n## ", 1)[0]
     assert "every quarter" in section.lower() and "tools/build_breached_passwords.py" in section
     assert f"{_manifest()['entries']:,} entries in {_manifest()['bytes']:,} bytes" in section
+
+
+def test_a_list_older_than_a_quarter_is_flagged_and_a_fresh_one_is_not() -> None:
+    built = breached.built_on()
+    assert built == date.fromisoformat(_manifest()["built"])
+    assert breached.staleness(built + timedelta(days=92)) is None
+    stale = breached.staleness(built + timedelta(days=93))
+    assert stale is not None and "93 days ago" in stale and "tools/build_breached_passwords.py" in stale
+
+
+def test_the_admins_alerts_page_says_when_the_list_is_stale(
+    client: FlaskClient, login_as: Callable[..., User], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    login_as("admin")
+    assert "data-stale-breached-list" not in client.get("/admin/alerts").get_data(as_text=True)
+    monkeypatch.setattr(breached, "built_on", lambda: datetime.now(UTC).date() - timedelta(days=100))
+    page = client.get("/admin/alerts").get_data(as_text=True)
+    assert "data-stale-breached-list" in page and "100 days ago" in page
+
+
+def test_production_warns_at_start_when_the_list_is_stale(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    production = {
+        "ENVOY_ENV": "production",
+        "SECRET_KEY": "s" * 40,
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+        "TOTP_KEYS": TEST_TOTP_KEYS,
+        "TRUSTED_PROXIES": 1,
+        "BASE_URL": "https://envoy.example.gov",
+        "SQLALCHEMY_DATABASE_URI": "sqlite://",
+    }
+    with caplog.at_level(logging.WARNING, logger="envoy.startup"):
+        create_app(production)
+        assert not [r for r in caplog.records if r.name == "envoy.startup"]
+        monkeypatch.setattr(breached, "built_on", lambda: datetime.now(UTC).date() - timedelta(days=200))
+        create_app(production)
+    (warning,) = [r for r in caplog.records if r.name == "envoy.startup"]
+    assert warning.levelno == logging.WARNING and "200 days ago" in warning.getMessage()
 
 
 TINY = "# a comment, not a password\nDragon\nhunter2\n\nhunter2\ncorrect horse battery staple\n"

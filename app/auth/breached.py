@@ -15,15 +15,21 @@ matches by chance with probability entries / 2**40 per form looked up (about 1.1
 
 import bisect
 import hashlib
+import json
 import re
 import string
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 
 FILE = Path(__file__).resolve().parent / "data" / "breached-passwords.bin"
+MANIFEST = FILE.with_suffix(".json")
+# CJIS v6.0 IA-5(1)(a): the blocklist is refreshed quarterly. Older than this, the admin's alerts page and the
+# production start say so (README: "The breached-password list").
+QUARTER = timedelta(days=92)
 MAGIC = b"ENVOYBP1"
 BUCKET_BYTES = 2
 BUCKETS = 256**BUCKET_BYTES
@@ -110,6 +116,22 @@ class HashList:
 def shipped() -> HashList:
     """The list in the repository, read once per process at the first password check (about 4 MB)."""
     return HashList.from_bytes(FILE.read_bytes())
+
+
+def built_on() -> date:
+    """The day the shipped list was built, from its manifest (tools/build_breached_passwords.py writes both)."""
+    return date.fromisoformat(json.loads(MANIFEST.read_text(encoding="utf-8"))["built"])
+
+
+def staleness(today: date) -> str | None:
+    """What to tell the operators when the list is more than a quarter old; None while it is fresh."""
+    built = built_on()
+    if today - built <= QUARTER:
+        return None
+    return (
+        f"The breached-password list was built on {built.isoformat()}, {(today - built).days} days ago: CJIS asks "
+        "for a refresh every quarter. Rebuild it with tools/build_breached_passwords.py (README)."
+    )
 
 
 def _one_word(form: str) -> str:
