@@ -9,9 +9,11 @@ import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 
+from app.extensions import db
 from app.lookup.walks import WINDOW, longest_run
 from app.models import User
 from tests.auth_support import audit_events
+from tests.factories import make_vehicle
 from tests.test_lookup import HX, lookup
 
 START = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
@@ -59,9 +61,10 @@ def test_five_sequential_misses_raise_one_walk_alert_and_more_in_the_window_rais
         assert _walk_alerts(app) == []
         lookup(client, "QWX1205", "plate", **HX)
         (alert,) = _walk_alerts(app)
-        assert (alert["user_id"], alert["misses"], alert["first"], alert["last"]) == (
+        assert (alert["user_id"], alert["lookups"], alert["hits"], alert["first"], alert["last"]) == (
             officer.id,
             5,
+            0,
             "QWX1201",
             "QWX1205",
         )
@@ -83,4 +86,26 @@ def test_scattered_misses_and_a_slow_walk_raise_nothing(app: Flask, client: Flas
         for n in range(1, 6):  # one step every three minutes: never five within ten minutes
             lookup(client, f"RST{3300 + n}", "plate", **HX)
             clock.shift(timedelta(minutes=3))
+    assert _walk_alerts(app) == []
+
+
+def test_a_walk_through_registered_plates_raises_the_alert_too(app: Flask, client: FlaskClient, officer: User) -> None:
+    """The walk that matters most finds people: five registered plates in a row."""
+    with app.app_context():
+        for number in range(1201, 1206):
+            make_vehicle(plate=f"DWJ{number}")
+        db.session.commit()
+    with time_machine.travel(START, tick=False):
+        for number in range(1201, 1205):
+            assert 'data-result="hit"' in lookup(client, f"DWJ{number}", "plate", **HX).get_data(as_text=True)
+        assert _walk_alerts(app) == []
+        lookup(client, "DWJ1205", "plate", **HX)
+    (alert,) = _walk_alerts(app)
+    assert (alert["lookups"], alert["hits"], alert["first"], alert["last"]) == (5, 5, "DWJ1201", "DWJ1205")
+
+
+def test_the_same_plate_looked_up_again_and_again_is_no_walk(app: Flask, client: FlaskClient, officer: User) -> None:
+    with time_machine.travel(START, tick=False):
+        for _ in range(8):
+            lookup(client, "QWX1201", "plate", **HX)
     assert _walk_alerts(app) == []

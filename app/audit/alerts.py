@@ -7,7 +7,7 @@ comes first: an alert about the database failing must not depend on the database
 Raised for: `audit.write_failed`, `audit.tampering`, `auth.lockout` (an account locked by failed attempts: detail
 `lock` says the whole account or its unknown devices, app/auth/devices.py), `auth.spray` (one source failing on many
 accounts, or one account failing from many sources: app/auth/throttle.py), `ratelimit.exceeded` (throttled like
-its audit event: once a minute per limit and key), `lookup.walk` (one user's misses step through sequential
+its audit event: once a minute per limit and key), `lookup.walk` (one user's lookups step through sequential
 plates or card numbers: app/lookup/walks.py) and `auth.passkey_clone` (a passkey's signature counter did not grow:
 two copies of one key may exist, app/auth/passkeys.py).
 """

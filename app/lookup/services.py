@@ -94,8 +94,7 @@ def lookup(
         or None,
     )
     db.session.commit()
-    if not result.found:
-        walks.check_after_miss(current_actor().user_id)
+    walks.check_after_lookup(current_actor().user_id, result.query)
     return result
 
 

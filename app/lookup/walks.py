@@ -1,8 +1,10 @@
 """A walk through sequential plates or card numbers: someone trying DAB1201, DAB1202, DAB1203, ... to find who
 is registered, rather than looking up the car in front of them. Raises the `lookup.walk` alert.
 
-Checked only after a miss and only by reading the user's own recent misses back from the audit trail: a hit
-costs nothing more, and nothing is written unless the alert is raised (at most once per user per WINDOW).
+Checked after every lookup of a numbered query, hits as well as misses (a walk through registered plates is the
+one that harvests who is who), by reading the user's own recent lookups back from the audit trail: one indexed
+read of at most RECENT_MAX rows, and nothing is written unless the alert is raised (at most once per user per
+WINDOW).
 """
 
 import re
@@ -17,9 +19,9 @@ from app.extensions import db
 from app.models.audit import AuditEvent
 
 WINDOW = timedelta(minutes=10)
-MIN_RUN = 5  # this many misses in one near-consecutive run make a walk
+MIN_RUN = 5  # this many lookups in one near-consecutive run make a walk
 MAX_GAP = 3  # DAB1201 then DAB1204 is still a step of the walk
-RECENT_MAX = 50  # misses read back per check
+RECENT_MAX = 50  # lookups read back per check
 LOOKUPS = ("lookup.plate", "lookup.card")
 # Letters (and anything else) before the last run of digits, the digits, anything after: DAB1201 -> DAB, 1201.
 NUMBERED = re.compile(r"(.*?)(\d+)(\D*)")
@@ -47,28 +49,33 @@ def longest_run(queries: Iterable[str], max_gap: int = MAX_GAP) -> list[str]:
     return best
 
 
-def check_after_miss(user_id: int | None, now: datetime | None = None) -> None:
-    """Raise `lookup.walk` when this user's misses of the last WINDOW hold a run of MIN_RUN, once per WINDOW."""
-    if user_id is None:
+def check_after_lookup(user_id: int | None, query: str, now: datetime | None = None) -> None:
+    """Raise `lookup.walk` when this user's lookups of the last WINDOW hold a run of MIN_RUN, once per WINDOW.
+
+    Only a query with a number in it can step a walk, so any other costs nothing.
+    """
+    if user_id is None or not NUMBERED.fullmatch(query):
         return
     since = (now or datetime.now(UTC)) - WINDOW
-    misses = db.session.scalars(
-        select(AuditEvent.query)
+    recent = db.session.execute(
+        select(AuditEvent.query, AuditEvent.outcome)
         .where(
             AuditEvent.user_id == user_id,
             AuditEvent.occurred_at >= since,
             AuditEvent.action.in_(LOOKUPS),
-            AuditEvent.outcome == "miss",
+            AuditEvent.outcome.in_(("hit", "miss")),
         )
         .order_by(AuditEvent.id.desc())
         .limit(RECENT_MAX)
-    )
-    run = longest_run(q for q in misses if q)
+    ).all()
+    run = longest_run({q for q, _outcome in recent if q})
     if len(run) < MIN_RUN or _raised_since(user_id, since):
         return
+    hits = {q for q, outcome in recent if outcome == "hit"}
     detail = {
         "user_id": user_id,
-        "misses": len(run),
+        "lookups": len(run),
+        "hits": sum(1 for q in run if q in hits),
         "first": run[0],
         "last": run[-1],
         "window_minutes": WINDOW.seconds // 60,
