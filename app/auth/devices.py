@@ -6,8 +6,12 @@ it). At the next sign-in a failure from that browser counts against that device;
 counts against the account's unknown-devices bucket (users.recent_failures).
 
 CJIS v6.0 AC-7: 5 consecutive invalid attempts within 15 minutes lock "the account or node" until an administrator
-releases it. Here the node is either one known device (5 failures there lock the whole account: only someone holding
-the device, or its cookie, can do that) or all unknown devices together (5 failures lock the account for them; the
+releases it; IA-5(1)(a)(14) limits failed attempts per account to 5 with no time window (NIST SP 800-63B 5.2.2
+counts consecutive failures). The stricter rule holds: 5 failures in a row, however far apart, since the bucket's
+last success or an admin's release, lock it (so 4 guesses every quarter of an hour cannot go on forever).
+
+Here the node is either one known device (5 failures there lock the whole account: only someone holding the
+device, or its cookie, can do that) or all unknown devices together (5 failures lock the account for them; the
 user's known devices still sign in). So a stranger gets at most 5 guesses before an admin must act, and cannot keep
 the officer out on a phone they signed in on before. What is left over is written in the README (security).
 """
@@ -31,7 +35,6 @@ from app.models.base import utcnow
 from app.models.devices import KnownDevice
 
 LOCK_THRESHOLD = 5
-LOCK_WINDOW = timedelta(minutes=15)
 # A device cookie lives this long and is renewed at every sign-in; a row unused this long is unknown again.
 DEVICE_LIFETIME = timedelta(days=180)
 COOKIE_NAME = "__Host-envoy_device"  # __Host-: Secure, Path=/, no Domain, like the session cookie
@@ -135,16 +138,14 @@ def lock_reason(user: User) -> str:
 
 
 def register_failure(user: User, device: KnownDevice | None, now: datetime) -> bool:
-    """Count a failed attempt in its bucket's sliding window, in the caller's transaction; True when it locks.
+    """Count a failed attempt in its bucket, in the caller's transaction; True when it locks.
 
     The bucket is the known device's, or the account's unknown-devices one. Five on a known device lock the whole
     account; five from unknown devices lock the account for unknown devices. A lock raises the `auth.lockout` alert
     in the caller's transaction: an admin must release it, and a lock may be someone guessing or locking others out.
     """
     owner: User | KnownDevice = device if device is not None else user
-    window_start = now - LOCK_WINDOW
-    recent = [t for t in owner.recent_failures or [] if datetime.fromisoformat(t) > window_start]
-    recent.append(now.isoformat())
+    recent = [*(owner.recent_failures or []), now.isoformat()]
     owner.recent_failures = recent[-LOCK_THRESHOLD:]
     if len(recent) < LOCK_THRESHOLD:
         return False
@@ -158,7 +159,7 @@ def register_failure(user: User, device: KnownDevice | None, now: datetime) -> b
         "user_id": user.id,
         "lock": lock,
         "failures": len(recent),
-        "window_minutes": LOCK_WINDOW.seconds // 60,
+        "first_failure_at": recent[0],
     }
     alerts.raise_alert_with("auth.lockout", detail=detail, actor=current_actor().acting_as(user))
     return True
@@ -249,10 +250,9 @@ def list_for(user_id: int) -> list[KnownDevice]:
     )
 
 
-def recent_failure_count(failures: list[str] | None, now: datetime | None = None) -> int:
-    """How many of these failure times fall within the lock window (what the admin page shows)."""
-    start = (now or utcnow()) - LOCK_WINDOW
-    return sum(1 for t in failures or [] if datetime.fromisoformat(t) > start)
+def failure_count(failures: list[str] | None) -> int:
+    """How many failures in a row a bucket holds (what the admin page shows); LOCK_THRESHOLD of them lock it."""
+    return len(failures or [])
 
 
 def forget_all(user_id: int) -> int:

@@ -24,10 +24,9 @@ from app.totp_keys import UnreadableSecret
 
 log = logging.getLogger(__name__)
 
-# CJIS v6.0 AC-7: 5 consecutive invalid attempts within 15 minutes lock the account (or the node: app/auth/devices.py)
-# until an admin unlocks it.
+# CJIS v6.0 AC-7 and IA-5(1)(a)(14): 5 consecutive invalid attempts lock the account (or the node:
+# app/auth/devices.py) until an admin unlocks it.
 LOCK_THRESHOLD = devices.LOCK_THRESHOLD
-LOCK_WINDOW = devices.LOCK_WINDOW
 # CJIS v6.0 AC-2(3): disable accounts unused for 90 days. Checked at sign-in and by `flask users disable-idle`.
 IDLE_LIMIT = timedelta(days=90)
 # Only something shaped like an email address typed on a failed sign-in goes into the audit trail:

@@ -49,8 +49,8 @@ class User(UserMixin, Model):
     # When the account was last disabled or enabled again; re-enabling restarts the idle clock.
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Times (ISO 8601, UTC) of the latest failed sign-ins from browsers that are not a known device of this user
-    # (app/auth/devices.py), newest last, at most the lockout threshold: enough to apply "5 failures within
-    # 15 minutes" as a true sliding window (CJIS AC-7). A known device counts its own failures.
+    # (app/auth/devices.py), newest last, since the last success from such a browser or an admin's release: 5 in a
+    # row lock the account for new devices (CJIS AC-7, IA-5(1)(a)(14)). A known device counts its own failures.
     recent_failures: Mapped[list[str]] = mapped_column(JSON, default=list)
     # Set when the whole account locks (5 failures on one of its known devices); only an administrator clears it
     # (CJIS AC-7: no automatic unlock).

@@ -47,7 +47,7 @@ def show(user_id: int) -> ResponseReturnValue:
         user=user,
         sessions=list_user_sessions(user.id),
         known_devices=devices.list_for(user.id),
-        failures_in_window=devices.recent_failure_count,
+        failure_count=devices.failure_count,
         short_user_agent=short_user_agent,
         END_SESSION_CONSEQUENCE=END_SESSION_CONSEQUENCE,
         END_ALL_CONSEQUENCE=END_ALL_CONSEQUENCE,
