@@ -78,9 +78,9 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
-    from app.database import register_sqlite_pragmas
+    from app.database import register_connection_settings
 
-    register_sqlite_pragmas(app)
+    register_connection_settings(app)
     from app.audit import seals
 
     seals.init_app(app)

@@ -21,6 +21,7 @@ from app import create_app
 from app.config import ConfigError, load
 from app.extensions import db
 from app.models import RegistryLoad, User
+from tests.conftest import TEST_DATABASE_URL
 from tests.factories import make_api_token, make_mission, make_person, make_user, make_vehicle
 from tests.test_factory import PRODUCTION
 from tests.test_role_matrix import MATRIX
@@ -288,6 +289,15 @@ def test_a_sqlite_file_database_runs_in_wal_mode_with_full_sync(app_with: Callab
         db.session.rollback()
     with sqlite3.connect(path) as raw:  # WAL is a property of the file itself, not of the app's connection
         assert raw.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+@pytest.mark.skipif(not TEST_DATABASE_URL.startswith("postgresql"), reason="a PostgreSQL setting")
+def test_postgresql_commits_synchronously_even_when_the_server_default_is_off(app_with: Callable[..., Flask]) -> None:
+    """D8: an acknowledged incident is on disk; an operator's `synchronous_commit = off` does not reach Envoy."""
+    app = app_with(SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"options": "-c synchronous_commit=off"}})
+    with app.app_context():
+        assert db.session.execute(text("SHOW synchronous_commit")).scalar() == "on"
+        db.session.rollback()
 
 
 def test_the_officers_result_says_how_fresh_the_registry_data_is(
