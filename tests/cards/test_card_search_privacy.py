@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Person
+from app.models import AuditEvent, Person
 from tests.cards.support import events
 from tests.conftest import csrf_from, sign_in
 from tests.factories import make_card, make_person, make_user
@@ -77,3 +78,20 @@ def test_a_search_without_its_csrf_token_is_refused(app_with: Callable[..., Flas
 def test_other_roles_cannot_search_cards(client: FlaskClient, login_as: Callable[..., Any], role: str) -> None:
     login_as(role)
     assert client.post("/admin/cards", data={"q": "Testova"}).status_code == 403
+
+
+def test_every_view_of_a_persons_full_record_is_audited_with_who_and_which_person(
+    app: Flask, client: FlaskClient, login_as: Callable[..., Any]
+) -> None:
+    """Security bar P3: the admin's full record of a person (the card issue page) is read under audit, each time.
+    (No app context is held open here: the test client's requests then each get their own, as in production.)"""
+    admin_user = login_as("admin")
+    with app.app_context():
+        person_id = make_person(full_name="Bo Newcomer").id
+        db.session.commit()
+    for _ in range(2):
+        assert client.get(f"/admin/cards/person/{person_id}").status_code == 200
+    with app.app_context():
+        views = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "admin.person_view")).all()
+        seen = [(e.outcome, e.query, e.record_ids, e.user_id, e.user_role) for e in views]
+    assert seen == [("hit", person_id, f"person:{person_id}", admin_user.id, "admin")] * 2

@@ -140,3 +140,32 @@ def test_the_officers_incident_page_shows_no_reviewer_note_or_assignee(
     assert reference in html
     assert note not in html and "nephew" not in html
     assert reviewer.email not in html and "Assigned" not in html
+
+
+# --- Z4: fields the filer may not set, posted anyway -------------------------------------------------------------
+
+
+def test_status_assignee_reviewer_and_filer_fields_posted_with_a_filing_are_ignored(
+    app: Flask, client: FlaskClient, officer: User
+) -> None:
+    """Mass assignment through the web form: the filing's own fields are read from an allowlist (Draft.from_form)."""
+    with app.app_context():
+        someone = db.session.scalars(select(User).where(User.id != officer.id)).first()
+        other_id = str(someone.id) if someone is not None else "1"
+    extras = {
+        "status": "closed",
+        "assignee_id": other_id,
+        "reviewer_id": other_id,
+        "filed_by_id": other_id,
+        "agency_id": "999",
+        "version": "7",
+        "reference": "INC-1999-999999",
+        "closed_at": "2020-01-01T00:00:00Z",
+    }
+    reference = file_one(client, **extras)
+    with app.app_context():
+        incident = db.session.scalars(select(Incident)).one()
+        stored = (incident.status, incident.assignee_id, incident.filed_by_id, incident.version, incident.closed_at)
+        assert stored == ("submitted", None, officer.id, 1, None)
+        assert incident.reference == reference != "INC-1999-999999"
+        assert incident.agency_id == db.session.get(User, officer.id).agency_id
