@@ -125,6 +125,7 @@ MATRIX: dict[str, Row] = {
     # JSON API (bearer tokens: the walk below sends one of the role's, never a session); its document is public
     "api.plate": Row(SIGNED_IN, {"plate": "DWJ1204"}),
     "api.card": Row(SIGNED_IN, {"card_number": "ZZ000001"}),
+    "api.lookups": Row(SIGNED_IN),
     "api.verify": Row(SIGNED_IN),
     "api.file_incident": Row(OFFICER),
     "api.incident": Row(SIGNED_IN, {"reference": "INC-2026-000001"}),

@@ -38,6 +38,7 @@ REFERENCE_MAX = 15
 IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9_-]{16,64}$"
 # A QR token (ES256 JWT, a few hundred characters) or the card's BASE_URL/v/<token> address.
 SCAN_MAX = 4096
+LOOKUP_TEXT_MAX = 64  # what a lookup body's plate or card number may hold before the lookup reads it
 
 # A photo address's reference (app.lookup.photo_refs): itsdangerous's URL-safe alphabet.
 PHOTO_REF_PATTERN = r"^[A-Za-z0-9_.-]+$"
@@ -64,6 +65,19 @@ class VerifyRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     token: Annotated[str, Field(min_length=1, max_length=SCAN_MAX, pattern=r"^[\x21-\x7e]+$")]
+
+
+class LookupRequest(BaseModel):
+    """A plate or a card number to look up, in the body: it stays out of addresses, so out of every proxy's log.
+
+    Read by the lookup itself, as the GET calls' path is (so a Cyrillic letter gets the same answer saying so);
+    the cap only keeps the body small.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    plate: Annotated[str, Field(min_length=1, max_length=LOOKUP_TEXT_MAX)] | None = None
+    card_number: Annotated[str, Field(min_length=1, max_length=LOOKUP_TEXT_MAX)] | None = None
 
 
 class IncidentRequest(IncidentInput):

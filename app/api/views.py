@@ -105,6 +105,35 @@ def card(card_number: str) -> tuple[dict[str, object], int]:
     return _lookup(card_number, "card")
 
 
+@bp.post("/v1/lookups")
+@roles_required(*LOOKUP_ROLES)
+@accepts_body(VERIFY_MAX_BYTES)
+@lookup_limits
+@spec.validate(
+    json=schemas.LookupRequest,
+    resp=responses(
+        HTTP_200=schemas.LookupAnswer,
+        HTTP_400=(schemas.ApiError, "Neither or both of plate and card_number, not a plate or card number"),
+        HTTP_404=(schemas.LookupMiss, "No record: for a plate, its hint and near matches"),
+        **JSON_BODY,
+    ),
+    tags=["lookup"],
+)
+def lookups() -> tuple[dict[str, object], int]:
+    """Look up a plate or a card number, sent in the body
+
+    The same answers as `GET /v1/plates/{plate}` and `GET /v1/cards/{card_number}`, with the plate or card number
+    in the body (`{"plate": ...}` or `{"card_number": ...}`, exactly one), so it never stands in an address that a
+    proxy, a load balancer or a browser history keeps. Prefer it to the GET calls.
+    """
+    body = schemas.LookupRequest.model_validate(request.get_json())
+    if (body.plate is None) == (body.card_number is None):
+        raise BadInput('Send exactly one of "plate" and "card_number".')
+    if body.plate is not None:
+        return _lookup(body.plate, "plate")
+    return _lookup(body.card_number or "", "card")
+
+
 @bp.post("/v1/verify")
 @roles_required(*LOOKUP_ROLES)
 @accepts_body(VERIFY_MAX_BYTES)

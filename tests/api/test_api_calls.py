@@ -115,6 +115,44 @@ def test_each_lookup_is_audited_like_the_web_lookup_and_names_the_api_token(
     assert json.loads(event.detail)["via"].startswith("api_token:")
 
 
+@pytest.mark.parametrize(
+    ("body", "path"),
+    [
+        ({"plate": "DWJ1204"}, "/api/v1/plates/DWJ1204"),
+        ({"card_number": "zz-000 003"}, "/api/v1/cards/zz-000 003"),
+        ({"plate": "DWJ12O4"}, "/api/v1/plates/DWJ12O4"),
+        ({"plate": "DWJ12\u041e4"}, "/api/v1/plates/DWJ12\u041e4"),
+        ({"plate": "ABCDEFGHIJKL"}, "/api/v1/plates/ABCDEFGHIJKL"),
+    ],
+)
+def test_a_lookup_posted_in_the_body_answers_as_the_get_call_does_with_the_plate_kept_out_of_the_address(
+    app: Flask, client: FlaskClient, bearer: Bearer, body: dict[str, str], path: str
+) -> None:
+    """Security bar P4: a plate in an address stays in every proxy's log; the body does not."""
+    headers = bearer("dispatcher")
+    posted = client.post("/api/v1/lookups", json=body, headers=headers)
+    got = client.get(path, headers=headers)
+    assert posted.status_code == got.status_code
+    same = {key: value for key, value in posted.json.items() if key not in ("persons",)}
+    assert same == {key: value for key, value in got.json.items() if key not in ("persons",)}
+    assert [p["verdict"] for p in posted.json.get("persons", [])] == [p["verdict"] for p in got.json.get("persons", [])]
+    first, second = events(app, "lookup.plate") + events(app, "lookup.card") or [None, None]
+    if first is not None:
+        assert (first.outcome, first.query) == (second.outcome, second.query)  # audited alike
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"plate": "DWJ1204", "card_number": "ZZ000001"}, {"plate": ""}, {"plate": "A" * 65}, {"plate": 7}],
+)
+def test_a_lookup_body_with_neither_both_or_a_bad_field_is_400_and_looks_nothing_up(
+    app: Flask, client: FlaskClient, bearer: Bearer, body: dict[str, object]
+) -> None:
+    response = client.post("/api/v1/lookups", json=body, headers=bearer("dispatcher"))
+    assert response.status_code == 400 and response.json["error"] == "invalid_request"
+    assert events(app, "lookup.plate") == events(app, "lookup.card") == []
+
+
 # --- Verify ---------------------------------------------------------------------------------------------------
 
 

@@ -56,7 +56,7 @@ def test_every_api_route_and_method_is_in_the_document(app: Flask, client: Flask
             if method.lower() not in paths.get(openapi_path(rule.rule), {}):
                 missing.append(f"{method} {rule.rule}")
     assert not missing, f"API routes missing from /api/openapi.json: {missing}"
-    assert len(paths) == 6  # plates, cards, verify, incidents, incidents/{reference}, photos/{ref}
+    assert len(paths) == 7  # plates, cards, lookups, verify, incidents, incidents/{reference}, photos/{ref}
 
 
 def test_the_document_is_openapi_3_1_with_bearer_auth_and_patterns_on_every_input(client: FlaskClient) -> None:
@@ -205,7 +205,7 @@ def test_schemathesis_finds_no_server_error_and_no_answer_outside_the_document(a
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
     started = time.monotonic()
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 6
+    assert len(operations) == 7
     for operation in operations:
         fuzz(operation, GenerationMode.POSITIVE, headers, CHECKS)
         fuzz(operation, GenerationMode.NEGATIVE, headers, [*CHECKS, negative_data_rejection])
