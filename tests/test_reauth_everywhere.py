@@ -113,6 +113,11 @@ CASES: dict[str, Case] = {
         lambda t: {},
         lambda t: _user(t.officer.id).totp_secret is None,
     ),
+    "users.set_temporary_password": Case(
+        lambda t: f"/admin/users/{t.officer.id}/password",
+        lambda t: CONFIRMED,
+        lambda t: _user(t.officer.id).password_hash,
+    ),
     "users.end_session": Case(
         lambda t: f"/admin/users/{t.officer.id}/sessions/{_session_token(t.officer.id)}/end",
         lambda t: CONFIRMED,

@@ -77,6 +77,7 @@ MATRIX: dict[str, Row] = {
     "users.unlock_user": Row(ADMIN, {"user_id": 999}),
     "users.forget_devices": Row(ADMIN, {"user_id": 999}),
     "users.reset_second_factor": Row(ADMIN, {"user_id": 999}),
+    "users.set_temporary_password": Row(ADMIN, {"user_id": 999}),
     "users.show": Row(ADMIN, {"user_id": 999}),
     "users.end_session": Row(ADMIN, {"user_id": 999, "token": "0123456789abcdef"}),
     "users.end_all_sessions": Row(ADMIN, {"user_id": 999}),

@@ -1,4 +1,5 @@
-"""Managing accounts (admin pages and `flask users`): create, disable, enable, unlock, reset the second factor.
+"""Managing accounts (admin pages and `flask users`): create, disable, enable, unlock, set a temporary password,
+reset the second factor.
 
 Each function commits once, with its audit event; bad input raises AccountError and changes nothing.
 """
@@ -263,6 +264,32 @@ def reset_second_factor(user_id: int, *, actor: Actor) -> User:
         ended = delete_user_sessions(user.id)
         _record_admin_action("admin.mfa_reset", user, actor, sessions_ended=ended, passkeys_removed=passkeys)
     return user
+
+
+def set_temporary_password(user_id: int, typed: str = "", *, actor: Actor) -> tuple[User, str]:
+    """Recovery for a user who forgot their password (CJIS IA-5: a new password on recovery, never by email).
+
+    The password is the one the administrator typed, held to the rules a new account's is, or else one Envoy
+    makes (passwords.temporary_password). The user must replace it at their next sign-in, which still asks for
+    their second factor: it stays, so a reset never bypasses MFA (security bar 6.4.3). Every session of the user
+    ends. Locks and failure counts stay as they are: unlocking is its own audited action.
+    Returns the user and the password, for the administrator to read once; the audit event says whether it was
+    made or typed, never what it is. A typed password that breaks the rules raises InvalidAccount; nothing changes.
+    """
+    user = get_user(user_id)
+    if user.id == actor.user_id:
+        raise AccountError("You cannot set a temporary password on your own account: change your password instead.")
+    if typed and (found := passwords.problems(typed, email=user.email)):
+        raise InvalidAccount({"password": found})
+    password = typed or passwords.temporary_password(email=user.email)
+    password_hash = passwords.hash_password(password)  # before the transaction: Argon2 takes its time on purpose
+    with transaction():
+        user.password_hash = password_hash
+        user.password_changed_at = utcnow()
+        user.must_change_password = True
+        ended = delete_user_sessions(user.id)
+        _record_admin_action("admin.password_reset", user, actor, generated=not typed, sessions_ended=ended)
+    return user, password
 
 
 def reseal_totp_secrets(*, actor: Actor) -> tuple[str, int]:

@@ -20,6 +20,13 @@ MIN_DISTINCT_CHARACTERS = 5
 # two differ the stricter rule wins (security-bar.md), so Envoy asks for a new password once a year.
 MAX_AGE = timedelta(days=365)
 
+# A temporary password Envoy makes for an administrator to read out (users.set_temporary_password): lower-case
+# letters and digits without the ones that look alike (i, l, o, 0, 1), in five groups of four. 20 symbols from 31
+# is 99 bits, far past guessing; the dashes are part of it and make it easy to read back.
+TEMPORARY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+TEMPORARY_GROUPS = 5
+TEMPORARY_GROUP_LENGTH = 4
+
 LISTED = "This password is on the list of passwords found in breaches or commonly used; choose another."
 
 # argon2-cffi's defaults are RFC 9106's low-memory profile (Argon2id, t=3, m=64 MiB, p=4, 16-byte salt).
@@ -53,6 +60,18 @@ def problems(password: str, *, email: str = "") -> list[str]:
     if len(local_part) >= 4 and local_part in lowered:
         found.append("Do not use your email address in your password.")
     return found
+
+
+def temporary_password(*, email: str = "") -> str:
+    """A new random password for an administrator to hand over, from `secrets`; it passes the rules for `email`."""
+    while True:  # a draw the rules refuse (the email's name in it) is vanishingly rare: draw again
+        groups = (
+            "".join(secrets.choice(TEMPORARY_ALPHABET) for _ in range(TEMPORARY_GROUP_LENGTH))
+            for _ in range(TEMPORARY_GROUPS)
+        )
+        password = "-".join(groups)
+        if not problems(password, email=email):
+            return password
 
 
 def change_due(changed_at: datetime, must_change: bool, now: datetime) -> bool:

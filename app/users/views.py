@@ -1,4 +1,5 @@
-"""User administration: list, create, disable, unlock, forget devices, reset the second factor, end sessions (admin)."""
+"""User administration: list, create, disable, unlock, forget devices, set a temporary password, reset the second
+factor, end sessions (admin)."""
 
 from collections.abc import Callable
 
@@ -23,6 +24,10 @@ END_ALL_CONSEQUENCE = "Every device they use is sent to sign-in at its next requ
 FORGET_DEVICES_CONSEQUENCE = (
     "Every browser they signed in on becomes a new device: its failed attempts count with strangers', and while "
     "the account is locked for new devices they cannot sign in anywhere until it is unlocked."
+)
+TEMPORARY_CONSEQUENCE = (
+    "Their current password stops working and every device they use is sent to sign-in. They sign in with the "
+    "temporary one and their second factor, then must choose their own password. A locked account stays locked."
 )
 
 
@@ -52,6 +57,8 @@ def show(user_id: int) -> ResponseReturnValue:
         END_SESSION_CONSEQUENCE=END_SESSION_CONSEQUENCE,
         END_ALL_CONSEQUENCE=END_ALL_CONSEQUENCE,
         FORGET_DEVICES_CONSEQUENCE=FORGET_DEVICES_CONSEQUENCE,
+        TEMPORARY_CONSEQUENCE=TEMPORARY_CONSEQUENCE,
+        temporary_password_question=_temporary_password_question,
     )
 
 
@@ -183,6 +190,34 @@ def forget_devices(user_id: int) -> ResponseReturnValue:
     )
 
 
+@bp.post("/users/<int:user_id>/password")
+@roles_required("admin")
+@recent_sign_in_required
+def set_temporary_password(user_id: int) -> ResponseReturnValue:
+    """For a user who forgot their password: the one the admin typed, or one Envoy makes, shown on this answer only
+    (never in a redirect or a flash message, which live in the session), for the admin to tell them by phone."""
+    typed = request.form.get("password", "")
+    back = url_for("users.show", user_id=user_id)
+    if request.form.get("confirmed") != "yes":
+        user = accounts.get_user(user_id)
+        return _confirm(
+            _temporary_password_question(user),
+            TEMPORARY_CONSEQUENCE,
+            url_for("users.set_temporary_password", user_id=user.id),
+            "Set temporary password",
+            user,
+            hidden={"password": typed} if typed else {},
+        )
+    try:
+        user, password = accounts.set_temporary_password(user_id, typed, actor=current_actor())
+    except accounts.NoSuchUser:
+        raise  # not a problem to flash: the error mapper answers 404
+    except accounts.AccountError as error:
+        flash("No temporary password was set. " + " ".join(error.problems), "error")
+        return redirect(back, 303)
+    return render_template("users/temporary_password.html", user=user, password=password, generated=not typed)
+
+
 @bp.post("/users/<int:user_id>/mfa-reset")
 @roles_required("admin")
 @recent_sign_in_required
@@ -207,6 +242,10 @@ def _act(action: Callable[[], User], message: str, back: str | None = None) -> R
     return redirect(back, 303)
 
 
+def _temporary_password_question(user: User) -> str:
+    return f"Set a temporary password for {user.email}?"
+
+
 def _disable_question(user: User) -> str:
     return f"Disable the account of {user.email}?"
 
@@ -222,8 +261,16 @@ def _confirm_disable(user_id: int) -> ResponseReturnValue:
     )
 
 
-def _confirm(question: str, consequence: str, action_url: str, label: str, user: User) -> ResponseReturnValue:
-    """The question an End dialog asks, as a page, when the browser ran no dialog (no JavaScript)."""
+def _confirm(
+    question: str,
+    consequence: str,
+    action_url: str,
+    label: str,
+    user: User,
+    hidden: dict[str, str] | None = None,
+) -> ResponseReturnValue:
+    """The question a dialog on the user's page asks, as a page, when the browser ran no dialog (no JavaScript);
+    `hidden` carries what the first post held."""
     return render_template(
         "users/confirm.html",
         question=question,
@@ -231,6 +278,7 @@ def _confirm(question: str, consequence: str, action_url: str, label: str, user:
         action_url=action_url,
         label=label,
         back=url_for("users.show", user_id=user.id),
+        hidden=hidden or {},
     )
 
 

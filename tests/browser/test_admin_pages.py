@@ -79,6 +79,13 @@ def user_disabled(live_server: LiveServer, user_id: int) -> bool:
     return disabled
 
 
+def must_change_password(live_server: LiveServer, user_id: int) -> bool:
+    with live_server.app.app_context():
+        due = db.session.get_one(User, user_id).must_change_password
+        db.session.remove()
+    return due
+
+
 def newest_admin_id(live_server: LiveServer) -> int:
     with live_server.app.app_context():
         user_id = db.session.scalars(db.select(User.id).where(User.role == "admin").order_by(User.id.desc())).first()
@@ -253,6 +260,37 @@ def test_end_session_asks_first_and_the_ended_device_is_sent_to_sign_in(
     device.goto(f"{live_server.url}/lookup")
     device.wait_for_url(re.compile(r"/login"))
     device.context.close()
+
+
+@pytest.mark.parametrize("size", ["phone", "desktop"])
+def test_a_temporary_password_asks_first_then_shows_the_made_password_once_and_says_the_lock_stays(
+    admin_in: Callable[..., Page], live_server: LiveServer, size: str
+) -> None:
+    with live_server.app.app_context():
+        officer = make_user("officer", email=f"forgot.{size}@browser.example.gov", locked_at=datetime.now(UTC))
+    page = admin_in(size=size)
+    page.goto(f"{live_server.url}/admin/users/{officer.id}")
+    button = page.get_by_role("button", name="Set temporary password")
+    expect(button).to_be_visible()
+    screenshot(page, f"admin-user-temporary-password-{size}")
+    assert all_violations(page, live_server.url) == []
+    button.click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text(f"Set a temporary password for {officer.email}?")
+    screenshot(page, f"admin-user-temporary-password-dialog-{size}")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+    assert not must_change_password(live_server, officer.id)
+
+    button.click()
+    dialog.get_by_role("button", name="Set temporary password").click()
+    expect(page.locator("[data-password]")).to_have_text(re.compile(r"^[a-z2-9]{4}(-[a-z2-9]{4}){4}$"))
+    expect(page.locator("[data-still-locked]")).to_contain_text("still locked")
+    screenshot(page, f"admin-user-temporary-password-shown-{size}")
+    assert must_change_password(live_server, officer.id)
+    if size == "phone":
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    assert all_violations(page, live_server.url) == []
 
 
 # --- Narrow screens -----------------------------------------------------------------------------------------
