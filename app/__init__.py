@@ -2,7 +2,7 @@
 
 import logging
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -90,11 +90,15 @@ def warn_if_breached_list_is_stale(app: Flask) -> None:
     """In production, a WARNING at start (for the SIEM) when the breached-password list is over a quarter old."""
     if app.config["ENVOY_ENV"] != "production":
         return
-    from app.auth import breached
-
-    stale = breached.staleness(datetime.now(UTC).date())
+    stale = breached_staleness(datetime.now(UTC).date())
     if stale is not None:
         logging.getLogger("envoy.startup").warning(stale)
+
+
+def breached_staleness(today: date) -> str | None:
+    from app.auth import breached
+
+    return breached.staleness(today)
 
 
 def check_totp_keys(app: Flask) -> None:
@@ -171,6 +175,9 @@ def register_template_globals(app: Flask) -> None:
     app.jinja_env.globals.update(TEMPLATE_GLOBALS)
     # How a card scan's outcome reads, for the incident snapshots that keep one.
     app.jinja_env.globals["SCAN_OUTCOMES"] = OUTCOMES
+    # The admin's alerts page says when the breached-password list is over a quarter old (app.auth.breached);
+    # a global here, since app.audit (the page) sits below app.auth (which audits).
+    app.jinja_env.globals["breached_list_staleness"] = lambda: breached_staleness(datetime.now(UTC).date())
 
 
 def register_errorhandlers(app: Flask) -> None:
