@@ -9,6 +9,9 @@ from app import offices, totp_keys
 from app.models.accounts import Role
 
 DEV_SECRET_KEY = "dev-only-secret-key-not-for-production"  # noqa: S105  (check_production refuses it)
+# Django's deploy check (security bar C18): 50 characters, of at least 5 different ones ("s" * 50 is no secret).
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_DISTINCT = 5
 # The session cookie under ENVOY_INSECURE_COOKIES: browsers refuse a __Host- cookie that is not Secure.
 INSECURE_COOKIE_NAME = "envoy_session"
 # An on/off environment variable; set but empty means off.
@@ -177,8 +180,12 @@ def check_production(config: Mapping[str, Any]) -> None:
     """Refuse to run in production with development secrets, an insecure cookie or a development BASE_URL."""
     if config["ENVOY_ENV"] != "production":
         return
-    if not config["SECRET_KEY"] or config["SECRET_KEY"] == DEV_SECRET_KEY or len(config["SECRET_KEY"]) < 32:
-        raise ConfigError("production needs SECRET_KEY set to a random value of at least 32 characters")
+    key = config["SECRET_KEY"] or ""
+    if key == DEV_SECRET_KEY or len(key) < SECRET_KEY_MIN_LENGTH or len(set(key)) < SECRET_KEY_MIN_DISTINCT:
+        raise ConfigError(
+            f"production needs SECRET_KEY set to a random value of at least {SECRET_KEY_MIN_LENGTH} characters "
+            "(e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
+        )
     if config["INSECURE_COOKIES"]:
         raise ConfigError("ENVOY_INSECURE_COOKIES is for development only; production needs the __Host- cookie")
     if config.get("DEBUG"):

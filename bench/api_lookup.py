@@ -90,7 +90,7 @@ def main() -> None:
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
-        "SECRET_KEY": "bench-secret-key-bench-secret-key-0123",
+        "SECRET_KEY": "bench-secret-key-bench-secret-key-0123456789-abcdefghij",
         "RATELIMIT_STORAGE_URI": args.ratelimit_storage,
         # The bench measures the work of a lookup, not the limiter's refusal: limits far above what wrk sends.
         "LOOKUP_RATE_PER_USER": "10000000/minute",

@@ -256,7 +256,7 @@ def test_production_warns_at_start_when_the_list_is_stale(
 ) -> None:
     production = {
         "ENVOY_ENV": "production",
-        "SECRET_KEY": "s" * 40,
+        "SECRET_KEY": "production-test-secret-" * 3,
         "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
         "TOTP_KEYS": TEST_TOTP_KEYS,
         "TRUSTED_PROXIES": 1,

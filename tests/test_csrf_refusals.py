@@ -82,7 +82,7 @@ def test_in_production_the_page_does_not_guess_at_http(app_with: Callable[..., F
     app = app_with(
         WTF_CSRF_ENABLED=True,
         ENVOY_ENV="production",
-        SECRET_KEY="s" * 40,
+        SECRET_KEY="production-test-secret-" * 3,
         RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0",
         TOTP_KEYS=TEST_TOTP_KEYS,
         SERVES_TLS=True,  # as if gunicorn served https: the page still arrives as http here

@@ -9,7 +9,7 @@ from tests.auth_support import TEST_TOTP_KEYS
 
 PRODUCTION = {
     "ENVOY_ENV": "production",
-    "SECRET_KEY": "s" * 40,
+    "SECRET_KEY": "production-test-secret-" * 3,
     "SQLALCHEMY_DATABASE_URI": "sqlite://",
     "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
     "BASE_URL": "https://envoy.example.gov",
@@ -37,6 +37,13 @@ def test_mfa_roles_are_read_as_a_comma_list() -> None:
 def test_production_refuses_the_development_secret() -> None:
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         create_app({"ENVOY_ENV": "production", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+@pytest.mark.parametrize("key", ["k" * 80, "0123456789" * 4, "abcd" * 20])
+def test_production_refuses_a_short_or_repetitive_secret_key(key: str) -> None:
+    """Security bar C18 (Django's deploy check): at least 50 characters, at least 5 different ones."""
+    with pytest.raises(ConfigError, match="at least 50 characters"):
+        create_app({**PRODUCTION, "SECRET_KEY": key})
 
 
 def test_production_refuses_per_process_rate_limits() -> None:

@@ -28,7 +28,7 @@ from tests.webauthn_support import SoftPasskey, b64url
 ROLES = ("officer", "dispatcher", "reviewer", "admin")
 PRODUCTION = {
     "ENVOY_ENV": "production",
-    "SECRET_KEY": "s" * 40,
+    "SECRET_KEY": "production-test-secret-" * 3,
     "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
     "TOTP_KEYS": TEST_TOTP_KEYS,
     "TRUSTED_PROXIES": 1,

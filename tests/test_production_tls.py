@@ -14,7 +14,7 @@ from tests.factories import DEFAULT_PASSWORD, make_user
 
 PRODUCTION = {
     "ENVOY_ENV": "production",
-    "SECRET_KEY": "s" * 40,
+    "SECRET_KEY": "production-test-secret-" * 3,
     "SQLALCHEMY_DATABASE_URI": "sqlite://",
     "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
     "BASE_URL": "https://envoy.example.gov",

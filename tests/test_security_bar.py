@@ -269,6 +269,31 @@ def test_no_template_is_built_from_input_and_no_user_data_is_marked_safe() -> No
         assert "Markup(" in ROOT.joinpath(allowed).read_text("utf-8"), allowed
 
 
+# Patterns that switch a protection off or open a redirect (security bar C6, our own semgrep-style rules), with the
+# one place each may appear and why. A new use fails here until someone decides it is safe and lists it.
+RISKY = {
+    r"WTF_CSRF_ENABLED|WTF_CSRF_CHECK_DEFAULT": {},
+    r"csrf\.exempt\(": {"app/__init__.py": "the JSON API: bearer tokens, never cookies"},
+    r"redirect\(\s*request\.": {},
+    r"session_protection\s*=": {"app/auth/setup.py": "off on purpose: phones change address (README)"},
+    r"\bverify\s*=\s*False|verify_signature\W+False": {},
+}
+
+
+def test_no_new_code_switches_a_protection_off_or_redirects_to_what_the_request_says() -> None:
+    found = {}
+    for path in ROOT.joinpath("app").rglob("*.py"):
+        name = str(path.relative_to(ROOT))
+        text = path.read_text("utf-8")
+        for pattern, allowed in RISKY.items():
+            if re.search(pattern, text) and name not in allowed:
+                found.setdefault(pattern, []).append(name)
+    assert found == {}
+    for pattern, allowed in RISKY.items():  # an allowance that is no longer used leaves the list
+        for name in allowed:
+            assert re.search(pattern, ROOT.joinpath(name).read_text("utf-8")), (pattern, name)
+
+
 # --- A14, A35, N1, configuration and storage the bar relies on ----------------------------------------------------
 
 

@@ -161,7 +161,7 @@ def test_totp_prints_the_current_code_in_development(app: Flask, runner: FlaskCl
 def production_app(app_with: Callable[..., Flask]) -> Flask:
     return app_with(
         ENVOY_ENV="production",
-        SECRET_KEY="s" * 40,
+        SECRET_KEY="production-test-secret-" * 3,
         RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0",
         TRUSTED_PROXIES=1,
         TOTP_KEYS=TEST_TOTP_KEYS,
