@@ -25,6 +25,9 @@ DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": DEV_SECRET_KEY,
     "SQLALCHEMY_DATABASE_URI": None,  # set from the instance folder when not given
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # How long a SQLite write waits for another writer before giving up (then the request answers 503 with
+    # Retry-After and stores nothing: security bar D5). The tests shorten it to hold a lock past it.
+    "SQLITE_BUSY_TIMEOUT_MS": 5000,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     # Fields in one form, url-encoded or multipart (app/request_size.py): the largest form, the review queue's
     # bulk assignment, has about 60. Text fields of a multipart form (not its files) share 500 kB.

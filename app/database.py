@@ -1,11 +1,12 @@
 """The database session's rules: engine settings that differ by backend, and the one transaction idiom."""
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase
 
@@ -41,7 +42,12 @@ def take_write_lock(connection: Connection | None = None) -> None:
         return
     raw = connection.connection.dbapi_connection
     if raw is not None and not raw.in_transaction:
-        raw.execute("BEGIN IMMEDIATE")
+        try:
+            raw.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            # Issued on the driver's own connection, so SQLAlchemy did not wrap it: wrap it as it would, so the
+            # error handler answers 503 with Retry-After ("database is locked" past the busy timeout), not 500.
+            raise exc.OperationalError("BEGIN IMMEDIATE", None, error) from error
 
 
 def upsert_insert(model: type[DeclarativeBase]) -> postgresql.Insert | sqlite.Insert:
@@ -56,6 +62,7 @@ def register_connection_settings(app: Flask) -> None:
     or audit event is on disk before the answer goes out, also when an operator tuned the server for speed)."""
     with app.app_context():
         engine = db.engine
+    busy_timeout_ms = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
     if engine.dialect.name == "postgresql":
 
         @event.listens_for(engine, "connect")
@@ -76,7 +83,7 @@ def register_connection_settings(app: Flask) -> None:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
             # FULL: an incident or audit event acknowledged to a user survives power loss (security-bar).
