@@ -129,6 +129,7 @@ def test_a_dropped_answer_keeps_the_form_and_retry_files_exactly_once(
     signed_in_page: Page, live_server: LiveServer
 ) -> None:
     page = signed_in_page
+    page.clock.install()  # the automatic resend waits for the test's clock: Retry is pressed by hand here
     look_up(page, live_server.url, "plate", "DWJ1204")
     page.locator("[data-action=file-incident]").click()
     narrative = "Retry: the connection dropped after sending; the report must exist once."
@@ -143,6 +144,7 @@ def test_a_dropped_answer_keeps_the_form_and_retry_files_exactly_once(
     failed = page.locator("[data-filing-failed]")
     expect(failed).to_be_visible()
     expect(failed).to_contain_text("Not filed yet")
+    expect(failed.locator("[data-retry-note]")).to_contain_text("sends it again by itself in 5 seconds")
     expect(page.locator("#narrative")).to_have_value(narrative)
     expect(page.locator("#place")).to_have_value("Massachusetts Ave NW & 34th St")
     screenshot(page, "incident-retry-phone")
@@ -169,9 +171,58 @@ def test_offline_nothing_is_lost_and_retry_files_once_back_online(
         expect(page.locator("#narrative")).to_have_value(narrative)
     finally:
         page.context.set_offline(False)
-    page.locator("[data-filing-failed]").get_by_role("button", name="Retry").click()
+    # Back online, the form sends itself (security bar D4): nobody has to notice the signal came back.
     expect(page.locator(FILED)).to_have_attribute("data-filed", "new")
     assert len(stored(live_server, narrative)) == 1
+
+
+def test_while_envoy_is_busy_the_form_sends_itself_again_with_backoff_and_files_once(
+    signed_in_page: Page, live_server: LiveServer
+) -> None:
+    """503 twice (the database busy, say), then the server answers: the officer presses nothing."""
+    page = signed_in_page
+    page.clock.install()
+    look_up(page, live_server.url, "plate", "DWJ1204")
+    page.locator("[data-action=file-incident]").click()
+    narrative = "Busy: Envoy answered 503 twice; the form sent itself again and filed once."
+    fill_form(page, narrative)
+    sent = []
+
+    def busy_twice(route: Route) -> None:
+        sent.append(route.request.post_data or "")
+        if len(sent) <= 2:
+            route.fulfill(status=503, headers={"Retry-After": "1"}, body="busy")
+        else:
+            route.continue_()
+
+    page.route("**/incidents", busy_twice)
+    page.get_by_role("button", name="File incident").click()
+    note = page.locator("[data-filing-failed] [data-retry-note]")
+    expect(note).to_contain_text("in 5 seconds (try 1 of 6)")
+    page.clock.run_for(5_000)
+    expect(note).to_contain_text("in 10 seconds (try 2 of 6)")
+    page.clock.run_for(10_000)
+    expect(page.locator(FILED)).to_have_attribute("data-filed", "new")
+    keys = {re.search(r'name="idempotency_key"\r\n\r\n([^\r]+)', body).group(1) for body in sent}  # type: ignore[union-attr]
+    assert len(sent) == 3 and len(keys) == 1  # the same report, under the same idempotency key, each time
+    assert len(stored(live_server, narrative)) == 1
+
+
+def test_an_answer_that_waiting_cannot_cure_is_not_sent_again_by_itself(
+    signed_in_page: Page, live_server: LiveServer
+) -> None:
+    page = signed_in_page
+    page.clock.install()
+    look_up(page, live_server.url, "plate", "DWJ1204")
+    page.locator("[data-action=file-incident]").click()
+    fill_form(page, "A 500: something is wrong on the server; sending it again by itself would not help.")
+    sent = []
+    page.route("**/incidents", lambda route: (sent.append(1), route.fulfill(status=500, body="broken")))
+    page.get_by_role("button", name="File incident").click()
+    expect(page.locator("[data-filing-failed]")).to_contain_text("error 500")
+    page.clock.run_for(120_000)
+    assert len(sent) == 1
+    expect(page.locator("[data-filing-failed] [data-retry-note]")).to_have_text("")
 
 
 def test_without_javascript_the_form_files_and_shows_the_reference(browser: Browser, live_server: LiveServer) -> None:
