@@ -19,7 +19,6 @@ work skips its turn instead of waiting.
 import hashlib
 import json
 import logging
-import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,8 +26,9 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask, Response, current_app
 from sqlalchemy import Connection, func, select, text
+from sqlalchemy.exc import OperationalError
 
 from app.audit import sealkeys, sealstore
 from app.audit.chain import event_hash, iso_ms
@@ -244,10 +244,10 @@ def _lock(wait: bool) -> bool:
         raw.execute(f"PRAGMA busy_timeout={QUICK_BUSY_MS}")
         try:
             take_write_lock(connection)
-        except sqlite3.OperationalError:  # another writer (perhaps a sealer) has the lock: next turn
+        except OperationalError:  # another writer (perhaps a sealer) has the lock: next turn
             return False
         finally:
-            raw.execute("PRAGMA busy_timeout=5000")
+            raw.execute(f"PRAGMA busy_timeout={int(current_app.config['SQLITE_BUSY_TIMEOUT_MS'])}")
         return True
     take_write_lock(connection)
     return True
