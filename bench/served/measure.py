@@ -9,8 +9,9 @@ import subprocess
 import threading
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bench.served.registry import Fixture
 from bench.served.rows import Row
@@ -31,7 +32,8 @@ class Request:
 
 def concrete(row: Row, browser: Browser, fixture: Fixture) -> Request:
     kind = "card" if row.keys == "cards" else "plate"
-    occurred = datetime.now(UTC).strftime("%Y-%m-%dT") + "06:00"
+    # An hour ago on the form's clock (America/New_York): a fixed time of day is in the future for part of each day.
+    occurred = (datetime.now(ZoneInfo("America/New_York")) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
     body = row.body.format(csrf=browser.csrf, kind=kind, occurred=occurred.replace(":", "%3A")) if row.body else None
     headers = {}
     if row.signed_in:
