@@ -24,9 +24,10 @@ from app import create_app
 from app.auth import breached, passwords
 from app.extensions import db
 from app.models import User
-from tests.auth_support import TEST_TOTP_KEYS, audit_events, reload_user
+from tests.auth_support import audit_events, reload_user
 from tests.conftest import sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user
+from tests.test_factory import PRODUCTION
 
 ROOT = Path(__file__).resolve().parent.parent
 ATTACK = "P@ssw0rdP@ssw0rd"
@@ -254,20 +255,11 @@ def test_the_admins_alerts_page_says_when_the_list_is_stale(
 def test_production_warns_at_start_when_the_list_is_stale(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    production = {
-        "ENVOY_ENV": "production",
-        "SECRET_KEY": "production-test-secret-" * 3,
-        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
-        "TOTP_KEYS": TEST_TOTP_KEYS,
-        "TRUSTED_PROXIES": 1,
-        "BASE_URL": "https://envoy.example.gov",
-        "SQLALCHEMY_DATABASE_URI": "sqlite://",
-    }
     with caplog.at_level(logging.WARNING, logger="envoy.startup"):
-        create_app(production)
+        create_app(PRODUCTION)
         assert not [r for r in caplog.records if r.name == "envoy.startup"]
         monkeypatch.setattr(breached, "built_on", lambda: datetime.now(UTC).date() - timedelta(days=200))
-        create_app(production)
+        create_app(PRODUCTION)
     (warning,) = [r for r in caplog.records if r.name == "envoy.startup"]
     assert warning.levelno == logging.WARNING and "200 days ago" in warning.getMessage()
 

@@ -38,6 +38,15 @@ def fill_form(page: Page, narrative: str, type_: str = "traffic") -> None:
     page.check("input[name=actions_taken][value=released]")
 
 
+def filling_on_the_tests_clock(page: Page, base_url: str, narrative: str) -> None:
+    """The filing form of the demo car, filled in, with the page's timers on the test's clock (Playwright's
+    clock): the form's automatic resend waits until the test moves time on."""
+    page.clock.install()
+    look_up(page, base_url, "plate", "DWJ1204")
+    page.locator("[data-action=file-incident]").click()
+    fill_form(page, narrative)
+
+
 def stored(live_server: LiveServer, narrative: str) -> list[Incident]:
     with live_server.app.app_context():
         found = db.session.scalars(select(Incident).where(Incident.narrative == narrative)).all()
@@ -129,11 +138,8 @@ def test_a_dropped_answer_keeps_the_form_and_retry_files_exactly_once(
     signed_in_page: Page, live_server: LiveServer
 ) -> None:
     page = signed_in_page
-    page.clock.install()  # the automatic resend waits for the test's clock: Retry is pressed by hand here
-    look_up(page, live_server.url, "plate", "DWJ1204")
-    page.locator("[data-action=file-incident]").click()
     narrative = "Retry: the connection dropped after sending; the report must exist once."
-    fill_form(page, narrative)
+    filling_on_the_tests_clock(page, live_server.url, narrative)  # Retry is pressed by hand here
 
     def store_then_drop(route: Route) -> None:
         route.fetch()  # the server stores the incident...
@@ -181,11 +187,8 @@ def test_while_envoy_is_busy_the_form_sends_itself_again_with_backoff_and_files_
 ) -> None:
     """503 twice (the database busy, say), then the server answers: the officer presses nothing."""
     page = signed_in_page
-    page.clock.install()
-    look_up(page, live_server.url, "plate", "DWJ1204")
-    page.locator("[data-action=file-incident]").click()
     narrative = "Busy: Envoy answered 503 twice; the form sent itself again and filed once."
-    fill_form(page, narrative)
+    filling_on_the_tests_clock(page, live_server.url, narrative)
     sent = []
 
     def busy_twice(route: Route) -> None:
@@ -212,10 +215,8 @@ def test_an_answer_that_waiting_cannot_cure_is_not_sent_again_by_itself(
     signed_in_page: Page, live_server: LiveServer
 ) -> None:
     page = signed_in_page
-    page.clock.install()
-    look_up(page, live_server.url, "plate", "DWJ1204")
-    page.locator("[data-action=file-incident]").click()
-    fill_form(page, "A 500: something is wrong on the server; sending it again by itself would not help.")
+    narrative = "A 500: something is wrong on the server; sending it again by itself would not help."
+    filling_on_the_tests_clock(page, live_server.url, narrative)
     sent = []
     page.route("**/incidents", lambda route: (sent.append(1), route.fulfill(status=500, body="broken")))
     page.get_by_role("button", name="File incident").click()
