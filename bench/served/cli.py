@@ -22,6 +22,7 @@ from sqlalchemy import make_url
 import bench.served as served
 from bench.served.measure import (
     AuditMeter,
+    Spy,
     WaitSampler,
     check_once,
     concrete,
@@ -142,6 +143,15 @@ def measure_server(
                     with WaitSampler(url, application) as sampler:
                         numbers = run_wrk(request, server.port, args.connections, args.duration)
                     waits = sampler.summary()
+                elif args.py_spy and row.name != "bare":
+                    with Spy(
+                        args.py_spy, f"{backend}-{size}-{workers}w-{row.name}", server.worker_pids(), args.duration
+                    ) as spy:
+                        numbers = run_wrk(request, server.port, args.connections, args.duration)
+                    waits = {}
+                    say(f"py-spy, {backend} {size} {workers}w {row.name}: share of samples (inclusive)")
+                    for frame, share in spy.hottest():
+                        say(f"  {share:6.1%}  {frame}")
                 else:
                     numbers = run_wrk(request, server.port, args.connections, args.duration)
                     waits = {}
@@ -322,6 +332,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--ratelimit-storage",
         default=SERVER_ENV["RATELIMIT_STORAGE_URI"],
         help="Redis for the limiter (BENCH_REDIS_URL); memory:// runs with ENVOY_ENV=development (smoke test only)",
+    )
+    parser.add_argument(
+        "--py-spy",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="sample the workers with py-spy into DIR (pip install py-spy)",
     )
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "latest.json")
     parser.add_argument("--smoke", action="store_true", help=f"SQLite, {SMOKE_PERSONS} persons, 1 s per row")

@@ -6,6 +6,7 @@ import os
 import re
 import secrets
 import subprocess
+import sys
 import threading
 from contextlib import suppress
 from dataclasses import dataclass
@@ -203,3 +204,62 @@ class WaitSampler:
             "active_avg": sum(a for _w, a in self.samples) / count,
             "share_of_samples_with_a_waiter": sum(1 for w, _a in self.samples if w) / count,
         }
+
+
+PY_SPY = str(Path(sys.executable).parent / "py-spy")  # the virtualenv's, where pip puts it
+
+
+class Spy:
+    """`py-spy record` on every worker while a row's measured wrk run lasts (--py-spy): where served time goes.
+
+    One collapsed-stack file per worker (`<row>-<pid>.txt`, for flamegraph.pl or speedscope); `hottest` sums
+    them into the functions on the most sampled stacks. py-spy is not a requirement: pip install py-spy.
+    """
+
+    def __init__(self, folder: Path, row: str, pids: list[int], seconds: float) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.files = [folder / f"{row}-{pid}.txt" for pid in pids]
+        self.processes = [
+            subprocess.Popen(  # noqa: S603
+                [PY_SPY, "record", "--pid", str(pid), "--rate", "250", "--format", "raw", "--nonblocking"]
+                + ["--duration", str(max(1, round(seconds))), "--output", str(out)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for pid, out in zip(pids, self.files, strict=True)
+        ]
+
+    def __enter__(self) -> "Spy":
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        for process in self.processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+    def hottest(self, top: int = 40) -> list[tuple[str, float]]:
+        """Each function's share of all samples with it anywhere on the stack (inclusive), largest first.
+
+        gunicorn's own frames (on every sample) are left out: what is left is the request's time."""
+        inclusive: dict[str, int] = {}
+        total = 0
+        for path in self.files:
+            with suppress(OSError):
+                for line in path.read_text().splitlines():
+                    stack, _, count = line.rpartition(" ")
+                    if not count.isdigit():
+                        continue
+                    total += int(count)
+                    for frame in {re.sub(r":\d+\)$", ")", f) for f in stack.split(";")}:  # the function, any line
+                        inclusive[frame] = inclusive.get(frame, 0) + int(count)
+        ranked = sorted(
+            (
+                (frame, n)
+                for frame, n in inclusive.items()
+                if "gunicorn/" not in frame and "<frozen runpy>" not in frame
+            ),
+            key=lambda item: -item[1],
+        )[:top]
+        return [(frame, n / max(total, 1)) for frame, n in ranked]
