@@ -133,7 +133,7 @@ def test_an_ordinary_database_error_is_a_503_without_an_audit_alert(
     def unreachable(*_args: object, **_kwargs: object) -> None:
         raise OperationalError("SELECT 1", {}, Exception("connection refused"))
 
-    monkeypatch.setattr(services, "lookup", unreachable)
+    monkeypatch.setattr(services, "_find", unreachable)  # the registry read fails, before any audit write
     with caplog.at_level(logging.CRITICAL, logger="envoy.alerts"):
         response = client.post("/lookup", data={"q": PLATE}, headers={"HX-Request": "true"})
     assert response.status_code == 503

@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import event
 
 from app.extensions import db
+from app.lookup import walks
 from app.models import User
 from tests.conftest import sign_in
 from tests.factories import make_mission, make_person, make_user, make_vehicle
@@ -21,20 +22,28 @@ from tests.test_lookup import HX, lookup
 
 WRITES = ("INSERT", "UPDATE", "DELETE")
 # Statements of one signed-in htmx plate hit, after this work (bench/lookup_statements.py --show lists them):
-# session, user with agency, vehicle with its person, mission and cards, driving record, data-as-of, the audit
-# event's write (on PostgreSQL with its append lock), the user again after the commit, the walk check (the user's
-# lookups of the last 10 minutes, app/lookup/walks.py: hits too since the security-bar walk), the history.
-MOST_STATEMENTS = {"sqlite": 9, "postgresql": 9}
+# session, user with agency, vehicle with its person, mission and cards, driving record, data-as-of, the user's
+# recent lookups (one read for the walk check, app/lookup/walks.py, and the page's history, app/lookup/history.py),
+# the audit event's write. Nothing after the commit: not the user again, not the history.
+MOST_STATEMENTS = {"sqlite": 7, "postgresql": 7}
+
+
+COMMIT = "-- commit"
 
 
 @dataclass
 class Seen:
-    statements: list[str] = field(default_factory=list)
+    statements: list[str] = field(default_factory=list)  # each commit too, as COMMIT, where it happened
+    parameters: list[object] = field(default_factory=list)
     commits: int = 0
 
     @property
     def writes(self) -> list[str]:
         return [s for s in self.statements if s.split(None, 1)[0].upper() in WRITES]
+
+    @property
+    def executed(self) -> list[str]:
+        return [s for s in self.statements if s != COMMIT]
 
 
 @contextmanager
@@ -44,11 +53,14 @@ def watching(app: Flask) -> Iterator[Seen]:
         engine = db.engine
     seen = Seen()
 
-    def on_statement(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+    def on_statement(_conn: object, _cursor: object, statement: str, parameters: object, *_args: object) -> None:
         seen.statements.append(" ".join(statement.split()))
+        seen.parameters.append(parameters)
 
     def on_commit(_conn: object) -> None:
         seen.commits += 1
+        seen.statements.append(COMMIT)
+        seen.parameters.append(None)
 
     event.listen(engine, "before_cursor_execute", on_statement)
     event.listen(engine, "commit", on_commit)
@@ -99,7 +111,82 @@ def test_a_signed_in_lookup_reads_no_more_than_it_did_when_measured(
         lookup(client, "DRZ1204", "plate", **HX)
     with app.app_context():
         most = MOST_STATEMENTS[db.engine.dialect.name]
-    assert len(seen.statements) <= most, "\n".join(seen.statements)
+    assert len(seen.executed) <= most, "\n".join(seen.statements)
+
+
+def test_nothing_is_read_after_a_lookups_commit(
+    app: Flask, client: FlaskClient, login_as: Callable[..., User], car: None
+) -> None:
+    """The history comes from the read before the audit write, and the page asks the role of the session, not of
+    `current_user` (whose attributes the commit expired): a read after the commit would need the connection back."""
+    login_as("officer")
+    lookup(client, "DRZ1204", "plate", **HX)
+    with watching(app) as seen:
+        page = lookup(client, "DRZ1204", "plate", **HX)
+    assert b'data-action="file-incident"' in page.data  # the officer's link, asked of the session's role
+    assert seen.statements[-1] == COMMIT, "\n".join(seen.statements)
+
+
+def test_the_users_recent_lookups_are_read_in_index_order_without_a_sort(
+    app: Flask, client: FlaskClient, login_as: Callable[..., User], car: None
+) -> None:
+    """Ordered by id alone, SQLite read and sorted every lookup of the sign-in on every lookup (a temporary
+    B-tree): a dispatcher's 500th lookup of a shift read 500 rows. In (user_id, occurred_at) order it stops
+    at the limit, whatever the shift's length."""
+    login_as("dispatcher")
+    for _ in range(3):
+        lookup(client, "DRZ1204", "plate", **HX)
+    with watching(app) as seen:
+        lookup(client, "DRZ1204", "plate", **HX)
+        client.get("/dispatch")  # the history read on its own
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite's EXPLAIN QUERY PLAN; PostgreSQL plans by its statistics")
+        reads = [
+            (statement, parameters)
+            for statement, parameters in zip(seen.statements, seen.parameters, strict=True)
+            if statement.startswith("SELECT") and "FROM audit_events WHERE audit_events.user_id" in statement
+        ]
+        assert len(reads) == 2, "\n".join(seen.statements)
+        for statement, parameters in reads:
+            plan = db.session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+            steps = " / ".join(str(row[-1]) for row in plan)
+            assert "ix_audit_events_user_id_occurred_at" in steps and "TEMP B-TREE" not in steps, (statement, steps)
+
+
+def test_the_history_in_a_lookups_answer_is_the_history_a_reload_reads(
+    client: FlaskClient, officer: User, car: None
+) -> None:
+    """The answer's history is the read before the lookup with the lookup on top; the page reads the trail."""
+    assert sign_in(client, "twice@example.gov").status_code == 302
+    for plate in ("DRZ1204", "DRZ9999", "DRZ1204"):
+        answer = lookup(client, plate, "plate", "/dispatch", **HX).get_data(as_text=True)
+    page = client.get("/dispatch").get_data(as_text=True)
+
+    def lines(html: str) -> list[str]:
+        listed = html[html.index('id="history"') : html.index("</ol>", html.index('id="history"'))]
+        return [" ".join(item.split()) for item in re.findall(r"<li>(.*?)</li>", listed, re.DOTALL)]
+
+    assert len(lines(answer)) == 3
+    assert lines(answer) == lines(page)
+
+
+def test_a_sign_in_keeps_its_history_when_the_same_user_looked_up_more_elsewhere(
+    app: Flask, officer: User, car: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The one read of the user's recent lookups is cut at a limit; when the user's other sign-in filled it, the
+    history is read on its own rather than shown short."""
+    monkeypatch.setattr(walks, "RECENT_MAX", 4)
+    phone, desk = app.test_client(), app.test_client()
+    assert sign_in(phone, "twice@example.gov").status_code == 302
+    assert sign_in(desk, "twice@example.gov").status_code == 302
+    lookup(phone, "DRZ1204", "plate", **HX)
+    lookup(phone, "DRZ9999", "plate", **HX)
+    for n in range(5):
+        lookup(desk, f"DRZ{3000 + 7 * n}", "plate", **HX)
+    answer = lookup(phone, "DRZ1204", "plate", **HX).get_data(as_text=True)
+    shown = re.findall(r'data-query="([^"]*)"', answer[answer.index('id="history"') :])
+    assert shown == ["DRZ1204", "DRZ9999", "DRZ1204"]
 
 
 def test_showing_a_result_again_writes_only_its_audit_event(

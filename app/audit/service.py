@@ -70,13 +70,15 @@ class Fields(TypedDict, total=False):
     detail: Mapping[str, object] | None
 
 
-def record(action: str, outcome: str, *, actor: Actor | None = None, **fields: Unpack[Fields]) -> None:
-    """Add an audit event to db.session; it is written when the caller commits.
+def record(action: str, outcome: str, *, actor: Actor | None = None, **fields: Unpack[Fields]) -> AuditEvent:
+    """Add an audit event to db.session and return it; it is written when the caller commits.
 
     Who and from where is `actor`, by default this request's (`current_actor()`: outside a
     request, `cli:<os user>`).
     """
-    db.session.add(build_event(action, outcome, actor=actor, **fields))
+    audit_event = build_event(action, outcome, actor=actor, **fields)
+    db.session.add(audit_event)
+    return audit_event
 
 
 def record_now(action: str, outcome: str, *, actor: Actor | None = None, **fields: Unpack[Fields]) -> None:

@@ -140,6 +140,12 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         return hashlib.sha256(f"tag:{self.session_id}".encode("ascii")).hexdigest()[:TAG_LENGTH]
 
     @property
+    def user_id(self) -> int | None:
+        """The signed-in user's id, read from the session itself: no query, and no reload of `current_user`,
+        whose attributes a commit has expired (the lookup page reads it after the lookup's commit: issue 14)."""
+        return _user_id(self)
+
+    @property
     def is_server_side(self) -> bool:
         return self.session_id is not None or self.rotate or any(k in self for k in AUTHENTICATED_KEYS)
 

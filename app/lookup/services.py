@@ -5,8 +5,8 @@ finds a card number typed as a plate (and the other way round), and the audit ev
 """
 
 from collections.abc import Mapping
-from dataclasses import replace
-from datetime import date, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -15,7 +15,7 @@ from sqlalchemy import select
 from app import alphabets, plates
 from app.audit import service as audit
 from app.audit.actor import current_actor
-from app.audit.search import own_result_event
+from app.audit.search import own_recent_lookups, own_result_event
 from app.cards import numbers
 from app.errors import DomainError
 from app.extensions import db
@@ -52,21 +52,56 @@ def normalise(raw: str, kind: Kind | Literal["auto"]) -> tuple[Kind, str]:
     return "card", number
 
 
+@dataclass(frozen=True)
+class SignIn:
+    """The page's sign-in a lookup is made in: its tag (app.auth.sessions.ServerSession.tag) and when it began."""
+
+    tag: str
+    since: datetime
+
+
+@dataclass(frozen=True)
+class PageLookup:
+    """A lookup made on the officer's or the dispatcher's page, and that sign-in's history with it on top."""
+
+    result: LookupResult
+    history: list[history.Entry]
+
+
 def lookup(
     raw: str,
     kind: Kind | Literal["auto"] = "auto",
     today: date | None = None,
     rid: str | None = None,
     via: Mapping[str, object] | None = None,
-    signin: str | None = None,
 ) -> LookupResult:
     """Look up a plate or card number, audit the lookup and return what the registry says.
 
     Invalid input is audited too (outcome `invalid`) and raised as LookupInputError. `rid` names the result
     on the lookup pages (/lookup/r/<rid>); the audit event keeps it so `earlier_lookup` can name it later.
-    `via` goes into the event's detail: the JSON API names itself and its token there. `signin` (the session's
-    tag) marks a page lookup, whose event also carries its history line (app.lookup.history reads it back).
+    `via` goes into the event's detail: the JSON API names itself and its token there.
     """
+    return _audited(raw, kind, today, rid, via, None).result
+
+
+def page_lookup(raw: str, kind: Kind | Literal["auto"], rid: str, signin: SignIn | None) -> PageLookup:
+    """`lookup` from a page: its event also carries its history line, and the history comes back with it.
+
+    One read of the user's recent lookups, before the event is written, serves the walk check and the history
+    (the lookup just made goes on top): no read of the trail after the commit (issue 14). Without a stored
+    sign-in (`signin` None) there is no history to carry or show.
+    """
+    return _audited(raw, kind, None, rid, None, signin)
+
+
+def _audited(
+    raw: str,
+    kind: Kind | Literal["auto"],
+    today: date | None,
+    rid: str | None,
+    via: Mapping[str, object] | None,
+    signin: SignIn | None,
+) -> PageLookup:
     today = today or date.today()
     try:
         kind, query = normalise(raw, kind)
@@ -80,22 +115,35 @@ def lookup(
         alternative = _find(*other, today)
         if alternative.found:
             result = replace(alternative, typed_as=kind)
-    audit.record(
+    user_id = current_actor().user_id
+    now = datetime.now(UTC)
+    since = min(now - walks.WINDOW, signin.since) if signin else now - walks.WINDOW
+    earlier = []
+    if user_id is not None and (signin or walks.watches(result.query)):
+        earlier = own_recent_lookups(user_id, since, walks.RECENT_MAX)
+    outcome = "hit" if result.found else "miss"
+    event = audit.record(
         f"lookup.{result.kind}",
-        "hit" if result.found else "miss",
+        outcome,
         query=result.query,
         record_ids=_record_ids(result),
         detail={
             **({"typed_as": kind} if result.typed_as else {}),
             **({"rid": rid} if rid else {}),
-            **(history.detail(signin, result) if signin else {}),
+            **(history.detail(signin.tag, result) if signin else {}),
             **(via or {}),
         }
         or None,
     )
+    result = replace(result, looked_up_at=event.occurred_at)  # read before the commit expires the event
     db.session.commit()
-    walks.check_after_lookup(current_actor().user_id, result.query)
-    return result
+    walks.check_after_lookup(user_id, (result.query, outcome), earlier, now)
+    if signin is None or rid is None:
+        return PageLookup(result, [])
+    entries = history.from_recent(earlier, signin.tag, signin.since, cut=len(earlier) == walks.RECENT_MAX)
+    if entries is None:
+        entries = history.recent(user_id, signin.tag, signin.since) if user_id is not None else []
+    return PageLookup(result, history.with_new(entries, rid, result))
 
 
 def earlier_lookup(user_id: int, rid: str) -> tuple[Kind, str] | None:

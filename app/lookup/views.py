@@ -91,7 +91,10 @@ def photo_url(person_id: str, rid: str | None) -> str | None:
     """The address of a person's photo in result `rid` for the signed-in user (None without a result id)."""
     if not rid:
         return None
-    return url_for("lookup.photo", ref=photo_refs.make(current_user.id, person_id, rid))
+    user_id = current_session().user_id
+    if user_id is None:
+        return None
+    return url_for("lookup.photo", ref=photo_refs.make(user_id, person_id, rid))
 
 
 def serve_photo(ref: str, via: Mapping[str, object] | None = None) -> Response:
@@ -125,8 +128,10 @@ def _submit(layout: Layout) -> Response:
     if kind not in ("auto", "plate", "card"):
         kind = "auto"
     rid = secrets.token_urlsafe(9)
+    signed_in = current_session()
+    signin = services.SignIn(signed_in.tag, signed_in.created_at) if signed_in.tag and signed_in.created_at else None
     try:
-        result = services.lookup(raw, kind, rid=rid, signin=current_session().tag)  # type: ignore[arg-type]
+        looked_up = services.page_lookup(raw, kind, rid, signin)  # type: ignore[arg-type]
     except services.LookupInputError as error:
         response = _page(layout, error=str(error), q=raw, kind=kind, status=422)
         # The address bar must not keep an earlier result's URL: reloading it would show that result.
@@ -135,7 +140,10 @@ def _submit(layout: Layout) -> Response:
     url = url_for(layout.result, rid=rid)
     if not wants_fragment():
         return redirect(url, code=303)
-    response = _page(layout, result=result, q=result.query, kind=result.kind if kind != "auto" else kind, rid=rid)
+    result = looked_up.result
+    response = _page(
+        layout, looked_up.history, result=result, q=result.query, kind=result.kind if kind != "auto" else kind, rid=rid
+    )
     response.headers["HX-Push-Url"] = url
     return response
 
@@ -156,6 +164,6 @@ def _replay(layout: Layout, rid: str) -> Response:
 def _history() -> list[history.Entry]:
     """This sign-in's lookups, from the audit trail (app.lookup.history); none before the session is stored."""
     signed_in = current_session()
-    if signed_in.tag is None or signed_in.created_at is None:
+    if signed_in.tag is None or signed_in.created_at is None or signed_in.user_id is None:
         return []
-    return history.recent(current_user.id, signed_in.tag, signed_in.created_at)
+    return history.recent(signed_in.user_id, signed_in.tag, signed_in.created_at)

@@ -2,9 +2,9 @@
 is registered, rather than looking up the car in front of them. Raises the `lookup.walk` alert.
 
 Checked after every lookup of a numbered query, hits as well as misses (a walk through registered plates is the
-one that harvests who is who), by reading the user's own recent lookups back from the audit trail: one indexed
-read of at most RECENT_MAX rows, and nothing is written unless the alert is raised (at most once per user per
-WINDOW).
+one that harvests who is who), from the user's own recent lookups in the audit trail: read once per lookup, before
+its event is written, by app.lookup.services (the page's history comes from the same read), and nothing is
+written unless the alert is raised (at most once per user per WINDOW).
 """
 
 import re
@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from app.audit import alerts
+from app.audit.search import RecentLookup
 from app.extensions import db
 from app.models.audit import AuditEvent
 
@@ -22,7 +23,7 @@ WINDOW = timedelta(minutes=10)
 MIN_RUN = 5  # this many lookups in one near-consecutive run make a walk
 MAX_GAP = 3  # DAB1201 then DAB1204 is still a step of the walk
 RECENT_MAX = 50  # lookups read back per check
-LOOKUPS = ("lookup.plate", "lookup.card")
+OUTCOMES = ("hit", "miss")  # lookups that found or missed; invalid input steps no walk
 # Letters (and anything else) before the last run of digits, the digits, anything after: DAB1201 -> DAB, 1201.
 NUMBERED = re.compile(r"(.*?)(\d+)(\D*)")
 
@@ -49,26 +50,28 @@ def longest_run(queries: Iterable[str], max_gap: int = MAX_GAP) -> list[str]:
     return best
 
 
-def check_after_lookup(user_id: int | None, query: str, now: datetime | None = None) -> None:
+def watches(query: str) -> bool:
+    """Only a query with a number in it can step a walk: any other needs no read of the trail."""
+    return NUMBERED.fullmatch(query) is not None
+
+
+def check_after_lookup(
+    user_id: int | None, lookup: tuple[str, str], earlier: Iterable[RecentLookup], now: datetime | None = None
+) -> None:
     """Raise `lookup.walk` when this user's lookups of the last WINDOW hold a run of MIN_RUN, once per WINDOW.
 
-    Only a query with a number in it can step a walk, so any other costs nothing.
+    `lookup` is the lookup just committed (query, outcome); `earlier` the user's lookups read just before its
+    audit event was written (app.audit.search.own_recent_lookups, newest first, at most RECENT_MAX): one read
+    serves this check and the page's history (app.lookup.services).
     """
-    if user_id is None or not NUMBERED.fullmatch(query):
+    if user_id is None or not watches(lookup[0]):
         return
     since = (now or datetime.now(UTC)) - WINDOW
-    recent = db.session.execute(
-        select(AuditEvent.query, AuditEvent.outcome)
-        .where(
-            AuditEvent.user_id == user_id,
-            AuditEvent.occurred_at >= since,
-            AuditEvent.action.in_(LOOKUPS),
-            AuditEvent.outcome.in_(("hit", "miss")),
-        )
-        .order_by(AuditEvent.id.desc())
-        .limit(RECENT_MAX)
-    ).all()
-    run = longest_run({q for q, _outcome in recent if q})
+    recent = [lookup] + [
+        (e.query, e.outcome) for e in earlier if e.occurred_at >= since and e.outcome in OUTCOMES and e.query
+    ]
+    recent = recent[:RECENT_MAX]
+    run = longest_run({q for q, _outcome in recent})
     if len(run) < MIN_RUN or _raised_since(user_id, since):
         return
     hits = {q for q, outcome in recent if outcome == "hit"}

@@ -144,6 +144,7 @@ class LookupResult:
     suggestions: tuple[str, ...]
     data_as_of: datetime | None
     typed_as: Kind | None = None  # set when the input was chosen as the other kind and only this kind matched
+    looked_up_at: datetime | None = None  # when its audited lookup happened (app.lookup.services), in UTC
 
     @property
     def found(self) -> bool:
