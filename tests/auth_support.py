@@ -3,6 +3,7 @@
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
+from sqlalchemy.orm import undefer
 
 from app.extensions import db
 from app.models import AuditEvent, User, UserSession
@@ -13,7 +14,7 @@ TEST_TOTP_KEYS = "t1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 
 def reload_user(app: Flask, user_id: int) -> User:
     with app.app_context():
-        user = db.session.get(User, user_id)
+        user = db.session.get(User, user_id, options=[undefer(User.totp_secret)])  # deferred in the app
         assert user is not None
         db.session.expunge(user)
         return user

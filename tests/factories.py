@@ -316,6 +316,7 @@ def make_user(
     db.session.commit()
     db.session.refresh(user)
     _ = user.agency.name
+    _ = user.totp_secret  # deferred (read only where a code is checked): loaded now, for tests that make codes
     db.session.expunge(user)
     return user
 

@@ -22,10 +22,10 @@ from tests.test_lookup import HX, lookup
 
 WRITES = ("INSERT", "UPDATE", "DELETE")
 # Statements of one signed-in htmx plate hit, after this work (bench/lookup_statements.py --show lists them):
-# session, user with agency, vehicle with its person, mission and cards, driving record, data-as-of, the user's
-# recent lookups (one read for the walk check, app/lookup/walks.py, and the page's history, app/lookup/history.py),
-# the audit event's write. Nothing after the commit: not the user again, not the history.
-MOST_STATEMENTS = {"sqlite": 7, "postgresql": 7}
+# the session with its user and agency, vehicle with its person, mission and cards, driving record, data-as-of,
+# the user's recent lookups (one read for the walk check, app/lookup/walks.py, and the page's history,
+# app/lookup/history.py), the audit event's write. Nothing after the commit: not the user again, not the history.
+MOST_STATEMENTS = {"sqlite": 6, "postgresql": 6}
 
 
 COMMIT = "-- commit"
@@ -125,6 +125,20 @@ def test_nothing_is_read_after_a_lookups_commit(
         page = lookup(client, "DRZ1204", "plate", **HX)
     assert b'data-action="file-incident"' in page.data  # the officer's link, asked of the session's role
     assert seen.statements[-1] == COMMIT, "\n".join(seen.statements)
+
+
+def test_a_signed_in_page_reads_its_session_and_user_in_one_statement_without_the_totp_secret(
+    app: Flask, client: FlaskClient, login_as: Callable[..., User]
+) -> None:
+    """Flask-Login's user loader finds the user the session read brought (app.auth.sessions); the sealed TOTP
+    secret is deferred: opened only where a code is checked, not on every request."""
+    login_as("officer")
+    client.get("/lookup")
+    with watching(app) as seen:
+        assert client.get("/lookup").status_code == 200
+    reading_users = [s for s in seen.executed if "users" in s.split(" WHERE ")[0]]
+    assert len(reading_users) == 1 and "FROM user_sessions LEFT OUTER JOIN users" in reading_users[0], reading_users
+    assert "totp_secret" not in reading_users[0]
 
 
 def test_the_users_recent_lookups_are_read_in_index_order_without_a_sort(

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import selectinload, undefer
 from sqlalchemy.orm.attributes import flag_modified
 
 from app import totp_keys
@@ -73,7 +73,9 @@ def get_user(user_id: int) -> User:
 
 def list_users() -> Sequence[User]:
     return db.session.scalars(
-        select(User).options(selectinload(User.agency), selectinload(User.passkeys)).order_by(User.email)
+        select(User)
+        .options(selectinload(User.agency), selectinload(User.passkeys), undefer(User.totp_secret))
+        .order_by(User.email)
     ).all()
 
 
@@ -301,7 +303,9 @@ def reseal_totp_secrets(*, actor: Actor) -> tuple[str, int]:
     """
     ring = totp_keys.key_ring()
     with transaction():
-        users = db.session.scalars(select(User).where(User.totp_secret.is_not(None)).with_for_update()).all()
+        users = db.session.scalars(
+            select(User).where(User.totp_secret.is_not(None)).options(undefer(User.totp_secret)).with_for_update()
+        ).all()
         unreadable = [user.id for user in users if isinstance(user.totp_secret, totp_keys.UnreadableSecret)]
         if unreadable:
             raise AccountError(

@@ -24,7 +24,7 @@ from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SessionInterface, SessionMixin
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete, or_, select, text, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from werkzeug.datastructures import CallbackDict
 
 from app.audit import service as audit
@@ -103,6 +103,9 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         self.timed_out: str | None = None
         self.timed_out_user_id: int | None = None
         self.timed_out_detail: dict[str, object] = {}
+        # The session's user as read with it (None when it has none): held here for the request, because
+        # db.session's identity map holds objects weakly and the user loader looks there first.
+        self.stored_user: User | None = None
 
     def __getitem__(self, key: str) -> Any:
         self.accessed = True
@@ -208,10 +211,13 @@ class ServerSessionInterface(SessionInterface):
         connection of its own, so a request that changes nothing writes nothing. Ending one is a write: `_delete`."""
         idle, absolute = self._limits(app)
         now = utcnow()
+        # The session's user and agency come in the same statement, into db.session's identity map, where the
+        # Flask-Login user loader (app.auth.setup.load_user) finds them without a query of its own (issue 14).
         row = db.session.execute(
-            select(UserSession.user_id, UserSession.data, UserSession.created_at, UserSession.last_seen_at).where(
-                UserSession.id_hash == hash_session_id(session_id)
-            )
+            select(UserSession.user_id, UserSession.data, UserSession.created_at, UserSession.last_seen_at, User)
+            .outerjoin(User, User.id == UserSession.user_id)
+            .options(joinedload(User.agency))
+            .where(UserSession.id_hash == hash_session_id(session_id))
         ).one_or_none()
         if row is None:
             return ServerSession(had_cookie=True)
@@ -226,13 +232,15 @@ class ServerSessionInterface(SessionInterface):
             except ValueError:  # unreadable data: treat as no session rather than fail every request
                 self._delete(session_id)
                 return ServerSession(had_cookie=True)
-            return ServerSession(
+            opened = ServerSession(
                 data,
                 session_id=session_id,
                 created_at=row.created_at,
                 last_seen_at=row.last_seen_at,
                 had_cookie=True,
             )
+            opened.stored_user = row.User
+            return opened
         self._delete(session_id)
         expired = ServerSession(had_cookie=True)
         expired.timed_out = reason

@@ -60,7 +60,8 @@ class User(UserMixin, Model):
     unknown_devices_locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Base32 TOTP secret in Python, sealed in the database (app/totp_keys.py); None until the user has enrolled
     # an authenticator app. A stored value no key opens loads as totp_keys.UnreadableSecret: every code fails.
-    totp_secret: Mapped[str | None] = mapped_column(SealedSecret())
+    # Deferred: opened (AES-GCM) only where a code is checked or set, not on every signed-in request's user load.
+    totp_secret: Mapped[str | None] = mapped_column(SealedSecret(), deferred=True)
     # The last TOTP time step accepted, so no code can be used twice (ASVS 6.5.1).
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
