@@ -98,6 +98,8 @@ class Result:
     audit_rows_per_request: float | None = None
     audit_bytes_per_request: float | None = None
     peak_worker_rss_mb: float | None = None
+    # The workers' CPU time per answered request: steadier than req/s when other work shares the machine.
+    worker_cpu_ms_per_request: float | None = None
     lock: dict[str, float] = field(default_factory=dict)
 
 
@@ -138,6 +140,7 @@ def measure_server(
                 if args.warmup:
                     run_wrk(request, server.port, args.connections, args.warmup)  # every worker warm, caches filled
                 before = meter.read()
+                cpu_before = server.worker_cpu_seconds()
                 locks_before = lock_totals(lock_folder) if lock_folder else {}
                 if lock_folder and backend == "postgresql":
                     with WaitSampler(url, application) as sampler:
@@ -155,6 +158,7 @@ def measure_server(
                 else:
                     numbers = run_wrk(request, server.port, args.connections, args.duration)
                     waits = {}
+                cpu_after = server.worker_cpu_seconds()
                 after = meter.read()
                 if numbers["failed"]:
                     raise SystemExit(
@@ -194,6 +198,9 @@ def measure_server(
                     result.lock = {k: locks_after.get(k, 0) - locks_before.get(k, 0) for k in locks_after}
                     result.lock.update(waits)
                 result.peak_worker_rss_mb = server.peak_rss_mb()
+                # Workers present before and after (a worker restarted mid-row would count from zero: left out).
+                spent = sum(cpu_after[pid] - cpu_before[pid] for pid in cpu_after.keys() & cpu_before.keys())
+                result.worker_cpu_ms_per_request = spent * 1000 / served
                 results.append(result)
     finally:
         meter.close()
@@ -293,16 +300,17 @@ def table(builds: list[Build], results: list[Result], args: argparse.Namespace) 
         f"wrk -t1 -c{args.connections} -d{args.duration:g}s on loopback; gunicorn sync workers; ratio: req/s over "
         "the bare route's in the same server run",
         f"{'db':<10} {'size':<4} {'w':>2}  {'row':<44} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'x bare':>6} "
-        f"{'audit/req':>9} {'B/req':>6} {'RSS MB':>6}",
+        f"{'audit/req':>9} {'B/req':>6} {'RSS MB':>6} {'CPU ms/req':>10}",
     ]
     for r in results:
         audit_rows = f"{r.audit_rows_per_request:.2f}" if r.audit_rows_per_request is not None else "-"
         audit_bytes = f"{r.audit_bytes_per_request:.0f}" if r.audit_bytes_per_request is not None else "-"
         ratio = f"{r.ratio:.3f}" if r.ratio is not None else "-"
         rss = f"{r.peak_worker_rss_mb:.0f}" if r.peak_worker_rss_mb else "-"
+        cpu = f"{r.worker_cpu_ms_per_request:.2f}" if r.worker_cpu_ms_per_request is not None else "-"
         lines.append(
             f"{r.database:<10} {r.size:<4} {r.workers:>2}  {r.label:<44} {r.rps:>8.1f} {r.p50_ms:>7.2f} "
-            f"{r.p99_ms:>7.2f} {ratio:>6} {audit_rows:>9} {audit_bytes:>6} {rss:>6}"
+            f"{r.p99_ms:>7.2f} {ratio:>6} {audit_rows:>9} {audit_bytes:>6} {rss:>6} {cpu:>10}"
         )
     lines += [lock_line(r) for r in results if r.lock.get("requests")]
     for b in builds:

@@ -43,6 +43,16 @@ class Server:
                         pids.append(int(entry.name))
         return pids
 
+    def worker_cpu_seconds(self) -> dict[int, float]:
+        """Each current worker's CPU time so far (user + system, from /proc), by pid."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        used = {}
+        for pid in self.worker_pids():
+            with suppress(OSError, IndexError, ValueError):
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                used[pid] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime: fields 14 and 15 of stat
+        return used
+
     def peak_rss_mb(self) -> float:
         """The largest peak resident set (VmHWM) of the current workers, in MiB."""
         peaks = [0.0]
