@@ -6,10 +6,14 @@ from datetime import UTC, date, datetime
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
 from app.extensions import db
-from app.immunity import CardStatus, Category, MissionKind
-from app.registry.results import LookupResult, find_card, find_plate
+from app.immunity import CardStatus, Category, MissionKind, Relationship
+from app.models import Vehicle
+from app.registry.freshness import data_as_of
+from app.registry.results import LookupResult, VehicleView, find_card, find_plate, person_result
+from app.registry.seed import seed_demo
 from tests.factories import make_card, make_mission, make_person, make_vehicle
 
 TODAY = date(2026, 11, 23)
@@ -103,3 +107,56 @@ def test_data_as_of_is_written_in_utc_with_a_z() -> None:
     result = LookupResult("card", "ZZ1", None, (), None, None, (), datetime(2026, 12, 1, 9, 0, 0, 1, tzinfo=UTC))
     assert result.to_dict()["data_as_of"] == "2026-12-01T09:00:00Z"
     assert result.to_dict()["hint"] is None
+
+
+def _read_through_the_models(plate: str) -> LookupResult:
+    """What find_plate said when it loaded ORM objects (before issue 14's plain-row read): the test's oracle."""
+    vehicle = db.session.scalars(select(Vehicle).where(Vehicle.plate == plate)).one()
+    persons = ()
+    if vehicle.person is not None:
+        cards = sorted(vehicle.person.cards, key=lambda c: (c.issued_on, c.id), reverse=True)
+        card = ([c for c in cards if c.status is CardStatus.VALID] or cards or [None])[0]
+        persons = (person_result(vehicle.person, card, TODAY),)
+    return LookupResult(
+        kind="plate",
+        query=plate,
+        vehicle=VehicleView(
+            plate=vehicle.plate,
+            make=vehicle.make,
+            model=vehicle.model,
+            colour=vehicle.colour,
+            year=vehicle.year,
+            status=str(vehicle.status),
+            registration_expires=vehicle.registration_expires,
+            mission_name=vehicle.mission.name,
+            mission_country=vehicle.mission.country,
+        ),
+        persons=persons,
+        hint=find_plate(plate, TODAY).hint,
+        hint_mission=None,
+        suggestions=(),
+        data_as_of=data_as_of(),
+    )
+
+
+def test_the_plate_read_says_what_the_models_say_for_every_plate_of_a_demo_registry(app: Flask) -> None:
+    """find_plate reads plain rows in one statement; every field of every result must be what the ORM models say,
+    across the demo's cases (official cars without a person, dependents with principals, consular staff,
+    expired and revoked cards, driving records), and for a person whose newest card is revoked."""
+    with app.app_context():
+        seed_demo(persons=400, seed=3, today=TODAY)
+        holder = db.session.scalars(select(Vehicle).where(Vehicle.person_id.is_not(None))).first()
+        assert holder is not None and holder.person is not None
+        make_card(holder.person, card_number="ZZ900001", issued_on=date(2020, 1, 1), status=CardStatus.VALID)
+        make_card(holder.person, card_number="ZZ900002", issued_on=date(2026, 1, 1), status=CardStatus.REVOKED)
+        db.session.commit()
+        plates = db.session.scalars(select(Vehicle.plate).order_by(Vehicle.plate)).all()
+        results = {plate: find_plate(plate, TODAY) for plate in plates}
+        db.session.expire_all()
+        for plate in plates:
+            assert results[plate] == _read_through_the_models(plate), plate
+        persons = [p for r in results.values() for p in r.persons]
+        assert any(not r.persons for r in results.values())  # an official car without a person
+        assert any(p.relationship != str(Relationship.PRINCIPAL) and p.principal_name for p in persons)
+        assert any(p.driving is not None for p in persons) and any(p.problems for p in persons)
+        assert results[holder.plate].persons[0].card.number != "ZZ900002"  # the newest valid, not the revoked

@@ -4,13 +4,14 @@
 (the officer page's kind detection, its card-number fallback and the audit event are app.lookup.services).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any, Literal
 
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Row, Select, bindparam, func, select
+from sqlalchemy.orm import aliased, joinedload
 
 from app import plates
 from app.extensions import db
@@ -24,7 +25,8 @@ from app.immunity import (
     decide,
     status_problems,
 )
-from app.models import Card, Mission, Person, Vehicle
+from app.immunity.codes import CardIssuer, CardType, Category, MissionKind, PersonStatus
+from app.models import Card, Mission, Person, RegistryLoad, Vehicle
 from app.registry import driving
 from app.registry.freshness import data_as_of
 
@@ -163,24 +165,63 @@ class LookupResult:
         }
 
 
+# The plate lookup's rows (find_plate): the ORM models' columns, read as plain values into the records below,
+# which person_result reads exactly as it reads the models.
+@dataclass(frozen=True)
+class MissionRecord:
+    name: str
+    country: str | None
+    city: str | None
+    kind: MissionKind
+    special_bilateral: bool
+
+
+@dataclass(frozen=True)
+class PrincipalRecord:
+    full_name: str
+    category: Category
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    id: str
+    full_name: str
+    title: str | None
+    photo_file: str | None
+    date_of_birth: date | None
+    nationality: str | None
+    category: Category
+    relationship: Relationship
+    us_national_or_lpr: bool
+    status: PersonStatus
+    accredited_until: date | None
+    mission: MissionRecord
+    principal: PrincipalRecord | None
+
+
+@dataclass(frozen=True)
+class CardRecord:
+    id: int
+    card_number: str
+    card_type: CardType
+    issuer: CardIssuer
+    issued_on: date
+    expires_on: date
+    status: CardStatus
+
+
+PersonLike = Person | PersonRecord
+CardLike = Card | CardRecord
+
+
 def find_plate(plate: str, today: date) -> LookupResult:
     """The vehicle with this canonical plate (app.plates.normalise) and its person, or the plate's hint and near
     matches on a miss. A plate only: a card number typed as a plate is not looked for here."""
-    # One statement: the person's few cards are joined too (for _current_card), hence unique().
-    vehicle = (
-        db.session.scalars(
-            select(Vehicle)
-            .where(Vehicle.plate == plate)
-            .options(
-                joinedload(Vehicle.mission),
-                joinedload(Vehicle.person).options(*_person_loads(), joinedload(Person.cards)),
-            )
-        )
-        .unique()
-        .one_or_none()
-    )
+    # One statement, plain rows (no ORM objects: this is every plate lookup's read, issue 14): the vehicle, its
+    # mission, its person with their mission, principal and cards (a row per card), and the data-as-of time.
+    rows = db.session.execute(_plate_statement(), {"plate": plate}).all()
     hint = plates.decode(plate)
-    if vehicle is None:
+    if not rows:
         return LookupResult(
             kind="plate",
             query=plate,
@@ -191,26 +232,31 @@ def find_plate(plate: str, today: date) -> LookupResult:
             suggestions=tuple(plates.near_matches(plate, _existing_plates)),
             data_as_of=data_as_of(),
         )
-    persons = (person_result(vehicle.person, _current_card(vehicle.person), today),) if vehicle.person else ()
+    first = rows[0]
+    person = _person_record(first)
+    persons = ()
+    if person is not None:
+        cards = [_card_record(row) for row in rows if row.card_id is not None]
+        persons = (person_result(person, _current_card(cards), today),)
     return LookupResult(
         kind="plate",
         query=plate,
         vehicle=VehicleView(
-            plate=vehicle.plate,
-            make=vehicle.make,
-            model=vehicle.model,
-            colour=vehicle.colour,
-            year=vehicle.year,
-            status=str(vehicle.status),
-            registration_expires=vehicle.registration_expires,
-            mission_name=vehicle.mission.name,
-            mission_country=vehicle.mission.country,
+            plate=first.plate,
+            make=first.make,
+            model=first.model,
+            colour=first.colour,
+            year=first.year,
+            status=str(first.vehicle_status),
+            registration_expires=first.registration_expires,
+            mission_name=first.vehicle_mission_name,
+            mission_country=first.vehicle_mission_country,
         ),
         persons=persons,
         hint=hint,
         hint_mission=None,
         suggestions=(),
-        data_as_of=data_as_of(),
+        data_as_of=first.data_as_of,
     )
 
 
@@ -237,7 +283,9 @@ def card_by_number(number: str) -> Card | None:
     )
 
 
-def person_result(person: Person, card: Card | None, today: date, extra_problems: tuple[str, ...] = ()) -> PersonResult:
+def person_result(
+    person: PersonLike, card: CardLike | None, today: date, extra_problems: tuple[str, ...] = ()
+) -> PersonResult:
     """The officer's view of one person with the given card; used by lookups and QR verification alike."""
     problems = (
         status_problems(
@@ -289,14 +337,108 @@ def _person_loads() -> tuple[object, ...]:
     return (joinedload(Person.mission), joinedload(Person.principal))
 
 
-def _current_card(person: Person) -> Card | None:
+def _current_card(cards: Sequence[CardLike]) -> CardLike | None:
     """The card an officer would expect the person to carry: the newest valid one, else the newest."""
-    cards = sorted(person.cards, key=lambda c: (c.issued_on, c.id), reverse=True)
-    valid = [c for c in cards if c.status is CardStatus.VALID]
-    return (valid or cards or [None])[0]
+    newest_first = sorted(cards, key=lambda c: (c.issued_on, c.id), reverse=True)
+    valid = [c for c in newest_first if c.status is CardStatus.VALID]
+    return (valid or newest_first or [None])[0]
 
 
-def _card_view(card: Card) -> CardView:
+@cache
+def _plate_statement() -> Select[Any]:
+    """Built once: the same statement object every time, so SQLAlchemy neither rebuilds nor re-keys it."""
+    person_mission = aliased(Mission)
+    principal = aliased(Person)
+    return (
+        select(
+            Vehicle.plate,
+            Vehicle.make,
+            Vehicle.model,
+            Vehicle.colour,
+            Vehicle.year,
+            Vehicle.status.label("vehicle_status"),
+            Vehicle.registration_expires,
+            Mission.name.label("vehicle_mission_name"),
+            Mission.country.label("vehicle_mission_country"),
+            Person.id.label("person_id"),
+            Person.full_name,
+            Person.title,
+            Person.photo_file,
+            Person.date_of_birth,
+            Person.nationality,
+            Person.category,
+            Person.relationship,
+            Person.us_national_or_lpr,
+            Person.status.label("person_status"),
+            Person.accredited_until,
+            person_mission.name.label("mission_name"),
+            person_mission.country.label("mission_country"),
+            person_mission.city.label("mission_city"),
+            person_mission.kind.label("mission_kind"),
+            person_mission.special_bilateral,
+            principal.full_name.label("principal_name"),
+            principal.category.label("principal_category"),
+            Card.id.label("card_id"),
+            Card.card_number,
+            Card.card_type,
+            Card.issuer,
+            Card.issued_on,
+            Card.expires_on,
+            Card.status.label("card_status"),
+            select(func.max(RegistryLoad.loaded_at)).scalar_subquery().label("data_as_of"),
+        )
+        .select_from(Vehicle)
+        .join(Mission, Vehicle.mission_id == Mission.id)
+        .outerjoin(Person, Vehicle.person_id == Person.id)
+        .outerjoin(person_mission, Person.mission_id == person_mission.id)
+        .outerjoin(principal, Person.principal_id == principal.id)
+        .outerjoin(Card, Card.person_id == Person.id)
+        .where(Vehicle.plate == bindparam("plate"))
+    )
+
+
+def _person_record(row: Row[Any]) -> PersonRecord | None:
+    if row.person_id is None:
+        return None
+    principal = None
+    if row.principal_name is not None:
+        principal = PrincipalRecord(full_name=row.principal_name, category=row.principal_category)
+    return PersonRecord(
+        id=row.person_id,
+        full_name=row.full_name,
+        title=row.title,
+        photo_file=row.photo_file,
+        date_of_birth=row.date_of_birth,
+        nationality=row.nationality,
+        category=row.category,
+        relationship=row.relationship,
+        us_national_or_lpr=row.us_national_or_lpr,
+        status=row.person_status,
+        accredited_until=row.accredited_until,
+        mission=MissionRecord(
+            name=row.mission_name,
+            country=row.mission_country,
+            city=row.mission_city,
+            kind=row.mission_kind,
+            special_bilateral=row.special_bilateral,
+        ),
+        principal=principal,
+    )
+
+
+def _card_record(row: Row[Any]) -> CardRecord:
+    return CardRecord(
+        id=row.card_id,
+        card_number=row.card_number,
+        card_type=row.card_type,
+        issuer=row.issuer,
+        issued_on=row.issued_on,
+        expires_on=row.expires_on,
+        status=row.card_status,
+    )
+
+
+def _card_view(card: CardLike) -> CardView:
     return CardView(
         number=card.card_number,
         card_type=str(card.card_type),
