@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.immunity import CardStatus, Category, MissionKind, Relationship
-from app.models import Vehicle
+from app.models import Card, Vehicle
 from app.registry.freshness import data_as_of
 from app.registry.results import LookupResult, VehicleView, find_card, find_plate, person_result
 from app.registry.seed import seed_demo
@@ -160,3 +160,28 @@ def test_the_plate_read_says_what_the_models_say_for_every_plate_of_a_demo_regis
         assert any(p.relationship != str(Relationship.PRINCIPAL) and p.principal_name for p in persons)
         assert any(p.driving is not None for p in persons) and any(p.problems for p in persons)
         assert results[holder.plate].persons[0].card.number != "ZZ900002"  # the newest valid, not the revoked
+
+
+def test_the_card_read_says_what_the_models_say_for_every_card_of_a_demo_registry(app: Flask) -> None:
+    """find_card reads plain rows in one statement too: the same check against the ORM models, card by card."""
+    with app.app_context():
+        seed_demo(persons=400, seed=5, today=TODAY)
+        numbers = db.session.scalars(select(Card.card_number).order_by(Card.card_number)).all()
+        results = {number: find_card(number, TODAY) for number in numbers}
+        db.session.expire_all()
+        for number in numbers:
+            card = db.session.scalars(select(Card).where(Card.card_number == number)).one()
+            expected = LookupResult(
+                kind="card",
+                query=number,
+                vehicle=None,
+                persons=(person_result(card.person, card, TODAY),),
+                hint=None,
+                hint_mission=None,
+                suggestions=(),
+                data_as_of=data_as_of(),
+            )
+            assert results[number] == expected, number
+        statuses = {r.persons[0].card.status for r in results.values() if r.persons[0].card}
+        assert len(statuses) > 1 and any(r.persons[0].principal_name for r in results.values())
+        assert not find_card("ZZ000000", TODAY).found

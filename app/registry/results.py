@@ -262,8 +262,9 @@ def find_plate(plate: str, today: date) -> LookupResult:
 
 def find_card(number: str, today: date) -> LookupResult:
     """The holder of the card with this number, as stored (app.cards.numbers.compact reads a typed one)."""
-    card = card_by_number(number)
-    persons = (person_result(card.person, card, today),) if card else ()
+    row = db.session.execute(_card_statement(), {"number": number}).one_or_none()  # plain rows, as find_plate
+    person = _person_record(row) if row is not None else None
+    persons = (person_result(person, _card_record(row), today),) if row is not None and person is not None else ()
     return LookupResult(
         kind="card",
         query=number,
@@ -272,7 +273,7 @@ def find_card(number: str, today: date) -> LookupResult:
         hint=None,
         hint_mission=None,
         suggestions=(),
-        data_as_of=data_as_of(),
+        data_as_of=row.data_as_of if row is not None else data_as_of(),
     )
 
 
@@ -347,8 +348,7 @@ def _current_card(cards: Sequence[CardLike]) -> CardLike | None:
 @cache
 def _plate_statement() -> Select[Any]:
     """Built once: the same statement object every time, so SQLAlchemy neither rebuilds nor re-keys it."""
-    person_mission = aliased(Mission)
-    principal = aliased(Person)
+    person_mission, principal = aliased(Mission), aliased(Person)
     return (
         select(
             Vehicle.plate,
@@ -360,32 +360,7 @@ def _plate_statement() -> Select[Any]:
             Vehicle.registration_expires,
             Mission.name.label("vehicle_mission_name"),
             Mission.country.label("vehicle_mission_country"),
-            Person.id.label("person_id"),
-            Person.full_name,
-            Person.title,
-            Person.photo_file,
-            Person.date_of_birth,
-            Person.nationality,
-            Person.category,
-            Person.relationship,
-            Person.us_national_or_lpr,
-            Person.status.label("person_status"),
-            Person.accredited_until,
-            person_mission.name.label("mission_name"),
-            person_mission.country.label("mission_country"),
-            person_mission.city.label("mission_city"),
-            person_mission.kind.label("mission_kind"),
-            person_mission.special_bilateral,
-            principal.full_name.label("principal_name"),
-            principal.category.label("principal_category"),
-            Card.id.label("card_id"),
-            Card.card_number,
-            Card.card_type,
-            Card.issuer,
-            Card.issued_on,
-            Card.expires_on,
-            Card.status.label("card_status"),
-            select(func.max(RegistryLoad.loaded_at)).scalar_subquery().label("data_as_of"),
+            *_person_and_card_columns(person_mission, principal),
         )
         .select_from(Vehicle)
         .join(Mission, Vehicle.mission_id == Mission.id)
@@ -394,6 +369,52 @@ def _plate_statement() -> Select[Any]:
         .outerjoin(principal, Person.principal_id == principal.id)
         .outerjoin(Card, Card.person_id == Person.id)
         .where(Vehicle.plate == bindparam("plate"))
+    )
+
+
+@cache
+def _card_statement() -> Select[Any]:
+    """The card with a number, its holder, their mission and principal, and the data-as-of time: one statement."""
+    person_mission, principal = aliased(Mission), aliased(Person)
+    return (
+        select(*_person_and_card_columns(person_mission, principal))
+        .select_from(Card)
+        .join(Person, Card.person_id == Person.id)
+        .join(person_mission, Person.mission_id == person_mission.id)
+        .outerjoin(principal, Person.principal_id == principal.id)
+        .where(Card.card_number == bindparam("number"))
+    )
+
+
+def _person_and_card_columns(person_mission: type[Mission], principal: type[Person]) -> tuple[Any, ...]:
+    """What _person_record and _card_record read of a row, and the data-as-of time."""
+    return (
+        Person.id.label("person_id"),
+        Person.full_name,
+        Person.title,
+        Person.photo_file,
+        Person.date_of_birth,
+        Person.nationality,
+        Person.category,
+        Person.relationship,
+        Person.us_national_or_lpr,
+        Person.status.label("person_status"),
+        Person.accredited_until,
+        person_mission.name.label("mission_name"),
+        person_mission.country.label("mission_country"),
+        person_mission.city.label("mission_city"),
+        person_mission.kind.label("mission_kind"),
+        person_mission.special_bilateral,
+        principal.full_name.label("principal_name"),
+        principal.category.label("principal_category"),
+        Card.id.label("card_id"),
+        Card.card_number,
+        Card.card_type,
+        Card.issuer,
+        Card.issued_on,
+        Card.expires_on,
+        Card.status.label("card_status"),
+        select(func.max(RegistryLoad.loaded_at)).scalar_subquery().label("data_as_of"),
     )
 
 
