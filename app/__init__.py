@@ -169,7 +169,6 @@ def register_blueprints(app: Flask) -> None:
 
 def register_template_globals(app: Flask) -> None:
     """The verdict's wording, for every template: lookup results, the card check, the admin card pages, offline."""
-    from app.audit.actor import current_actor
     from app.cards.wording import OUTCOMES
     from app.lookup.wording import TEMPLATE_GLOBALS
 
@@ -179,9 +178,6 @@ def register_template_globals(app: Flask) -> None:
     # The admin's alerts page says when the breached-password list is over a quarter old (app.auth.breached);
     # a global here, since app.audit (the page) sits below app.auth (which audits).
     app.jinja_env.globals["breached_list_staleness"] = lambda: breached_staleness(datetime.now(UTC).date())
-    # The signed-in role as this request's audit events name it (read once, kept on g): a result rendered after
-    # the lookup's commit asks it without reloading `current_user`, whose attributes the commit expired (issue 14).
-    app.jinja_env.globals["signed_in_role"] = lambda: current_actor().role
 
 
 def register_errorhandlers(app: Flask) -> None:

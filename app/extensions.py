@@ -23,7 +23,10 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+# expire_on_commit off: a request's session lives for that request only, and what it committed is what it holds.
+# With it on, every page drawn after a commit (a lookup, a QR check, a filing) reloaded the signed-in user to ask
+# `current_user.is_authenticated` and its role for the layout: one more statement, after the commit (issue 14).
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 htmx = HTMX()
 csrf = CSRFProtect()

@@ -5,7 +5,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
@@ -13,11 +13,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event
 
+from app.cards import keyring, tokens
 from app.extensions import db
 from app.lookup import walks
-from app.models import User
+from app.models import Person, User
 from tests.conftest import sign_in
-from tests.factories import make_mission, make_person, make_user, make_vehicle
+from tests.factories import make_card, make_mission, make_person, make_user, make_vehicle
 from tests.test_lookup import HX, lookup
 
 WRITES = ("INSERT", "UPDATE", "DELETE")
@@ -118,13 +119,33 @@ def test_a_signed_in_lookup_reads_no_more_than_it_did_when_measured(
 def test_nothing_is_read_after_a_lookups_commit(
     app: Flask, client: FlaskClient, login_as: Callable[..., User], car: None
 ) -> None:
-    """The history comes from the read before the audit write, and the page asks the role of the session, not of
-    `current_user` (whose attributes the commit expired): a read after the commit would need the connection back."""
+    """The history comes from the read before the audit write, and the commit leaves `current_user` loaded (the
+    page asks its role): a read after the commit would need the connection back."""
     login_as("officer")
     lookup(client, "DRZ1204", "plate", **HX)
     with watching(app) as seen:
         page = lookup(client, "DRZ1204", "plate", **HX)
-    assert b'data-action="file-incident"' in page.data  # the officer's link, asked of the session's role
+    assert b'data-action="file-incident"' in page.data  # the officer's link: current_user's role, after the commit
+    assert seen.statements[-1] == COMMIT, "\n".join(seen.statements)
+
+
+def test_a_card_scans_full_page_reads_nothing_after_its_commit(
+    app: Flask, client: FlaskClient, login_as: Callable[..., User], car: None
+) -> None:
+    """The layout asks `current_user` whether anyone is signed in and their role: the commit no longer expires
+    the user (app.extensions: expire_on_commit off), so a page drawn after it does not load the user again."""
+    login_as("officer")
+    with app.app_context():
+        holder = db.session.get(Person, "P-DIP")
+        assert holder is not None
+        make_card(holder, card_number="ZZ100001", expires_on=date(2029, 1, 15))
+        db.session.commit()
+        keyring.rotate(datetime.now(UTC))
+        token = tokens.issue("ZZ100001", date(2029, 1, 15), keyring.signing_ring(), datetime.now(UTC))
+    client.get(f"/v/{token}")
+    with watching(app) as seen:
+        page = client.get(f"/v/{token}")
+    assert page.status_code == 200 and b"Ada Demo-Kovar" in page.data and b"data-signed-in" in page.data
     assert seen.statements[-1] == COMMIT, "\n".join(seen.statements)
 
 

@@ -144,8 +144,7 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
 
     @property
     def user_id(self) -> int | None:
-        """The signed-in user's id, read from the session itself: no query, and no reload of `current_user`,
-        whose attributes a commit has expired (the lookup page reads it after the lookup's commit: issue 14)."""
+        """The signed-in user's id, read from the session itself (no user loader involved)."""
         return _user_id(self)
 
     @property

@@ -135,7 +135,7 @@ def _audited(
         }
         or None,
     )
-    result = replace(result, looked_up_at=event.occurred_at)  # read before the commit expires the event
+    result = replace(result, looked_up_at=event.occurred_at)
     db.session.commit()
     walks.check_after_lookup(user_id, (result.query, outcome), earlier, now)
     if signin is None or rid is None:
