@@ -15,7 +15,7 @@ from sqlalchemy import select
 from app import alphabets, plates
 from app.audit import service as audit
 from app.audit.actor import current_actor
-from app.audit.search import own_recent_lookups, own_result_event
+from app.audit.search import RecentLookup, own_recent_lookups, own_result_event
 from app.cards import numbers
 from app.errors import DomainError
 from app.extensions import db
@@ -118,7 +118,7 @@ def _audited(
     user_id = current_actor().user_id
     now = datetime.now(UTC)
     since = min(now - walks.WINDOW, signin.since) if signin else now - walks.WINDOW
-    earlier = []
+    earlier: list[RecentLookup] = []
     if user_id is not None and (signin or walks.watches(result.query)):
         earlier = own_recent_lookups(user_id, since, walks.RECENT_MAX)
     outcome = "hit" if result.found else "miss"
