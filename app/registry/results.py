@@ -166,8 +166,8 @@ class LookupResult:
         }
 
 
-# The plate lookup's rows (find_plate): the ORM models' columns, read as plain values into the records below,
-# which person_result reads exactly as it reads the models.
+# The plate and card lookups' rows (find_plate, find_card): the ORM models' columns, read as plain values into
+# the records below, which person_result reads exactly as it reads the models.
 @dataclass(frozen=True)
 class MissionRecord:
     name: str
