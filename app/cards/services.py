@@ -16,7 +16,7 @@ from app.cards.tokens import Reason, TokenError
 from app.extensions import db
 from app.immunity import CardStatus
 from app.registry.freshness import data_as_of
-from app.registry.results import PersonResult, PhotoUrl, card_by_number, iso, person_result
+from app.registry.results import PersonResult, PhotoUrl, card_holder, iso, person_result
 
 _REGISTRY_DOWN = (OperationalError, PoolTimeoutError)
 
@@ -143,16 +143,17 @@ def _check(raw: str, now: datetime) -> tuple[CardCheck, list[str], dict[str, obj
     detail: dict[str, object] = {"kid": verified.kid, "iat": int(verified.issued_at.timestamp())}
     number = verified.card_number
     try:
-        card = card_by_number(number)
+        holder = card_holder(number)
     except _REGISTRY_DOWN:
         db.session.rollback()
         return _unavailable(number, now, Check.PASSED), [f"card:{number}"], detail
 
-    if card is None:
-        check = _registry_result(number, now, Reason.NOT_IN_REGISTRY, Outcome.NOT_IN_REGISTRY, None, None)
-        return check, [f"card:{number}"], detail
+    if holder is None:
+        missing = Reason.NOT_IN_REGISTRY, Outcome.NOT_IN_REGISTRY
+        return _registry_result(number, now, *missing, None, None, data_as_of()), [f"card:{number}"], detail
 
-    record_ids = [f"card:{number}", f"person:{card.person_id}"]
+    card = holder.card
+    record_ids = [f"card:{number}", f"person:{holder.person.id}"]
     today = now.date()
     reason: Reason | None = None
     extra: tuple[str, ...] = ()
@@ -166,14 +167,14 @@ def _check(raw: str, now: datetime) -> tuple[CardCheck, list[str], dict[str, obj
             f"This print of card {number} was replaced by a newer print on "
             f"{card.min_valid_iat:%Y-%m-%d}: the card shown may be lost or stolen",
         )
-    person = person_result(card.person, card, today, extra)
+    person = person_result(holder.person, card, today, extra)
     if reason is not None:
         outcome = Outcome(reason)
     elif person.problems:
         outcome = Outcome.UNVERIFIED
     else:
         outcome = Outcome.VALID
-    return _registry_result(number, now, reason, outcome, person, replaced_on), record_ids, detail
+    return _registry_result(number, now, reason, outcome, person, replaced_on, holder.data_as_of), record_ids, detail
 
 
 def _registry_result(
@@ -183,6 +184,7 @@ def _registry_result(
     outcome: Outcome,
     person: PersonResult | None,
     replaced_on: datetime | None,
+    as_of: datetime | None,
 ) -> CardCheck:
     """A token that passed signature and expiry, judged by the registry."""
     return CardCheck(
@@ -194,7 +196,7 @@ def _registry_result(
         expiry=Check.PASSED,
         registry=Check.PASSED if outcome is Outcome.VALID else Check.FAILED,
         checked_at=now,
-        data_as_of=data_as_of(),
+        data_as_of=as_of,
         replaced_on=replaced_on,
     )
 

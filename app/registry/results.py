@@ -209,6 +209,16 @@ class CardRecord:
     issued_on: date
     expires_on: date
     status: CardStatus
+    min_valid_iat: datetime | None  # prints issued before this are superseded (app.cards.services)
+
+
+@dataclass(frozen=True)
+class CardHolder:
+    """A card, its holder and the registry's data-as-of time, as card_holder reads them in one statement."""
+
+    card: CardRecord
+    person: PersonRecord
+    data_as_of: datetime | None
 
 
 PersonLike = Person | PersonRecord
@@ -263,19 +273,27 @@ def find_plate(plate: str, today: date) -> LookupResult:
 
 def find_card(number: str, today: date) -> LookupResult:
     """The holder of the card with this number, as stored (app.cards.numbers.compact reads a typed one)."""
-    row = db.session.execute(_card_statement(), {"number": number}).one_or_none()  # plain rows, as find_plate
-    person = _person_record(row) if row is not None else None
-    persons = (person_result(person, _card_record(row), today),) if row is not None and person is not None else ()
+    holder = card_holder(number)
     return LookupResult(
         kind="card",
         query=number,
         vehicle=None,
-        persons=persons,
+        persons=(person_result(holder.person, holder.card, today),) if holder else (),
         hint=None,
         hint_mission=None,
         suggestions=(),
-        data_as_of=row.data_as_of if row is not None else data_as_of(),
+        data_as_of=holder.data_as_of if holder else data_as_of(),
     )
+
+
+def card_holder(number: str) -> CardHolder | None:
+    """The card with exactly this number and its holder, as plain records (as find_plate reads): one statement,
+    for a card lookup and a QR check alike."""
+    row = db.session.execute(_card_statement(), {"number": number}).one_or_none()
+    person = _person_record(row) if row is not None else None
+    if row is None or person is None:  # the holder is joined, never missing: a card always has one
+        return None
+    return CardHolder(card=_card_record(row), person=person, data_as_of=row.data_as_of)
 
 
 def card_by_number(number: str) -> Card | None:
@@ -415,6 +433,7 @@ def _person_and_card_columns(person_mission: type[Mission], principal: type[Pers
         Card.issued_on,
         Card.expires_on,
         Card.status.label("card_status"),
+        Card.min_valid_iat,
         select(func.max(RegistryLoad.loaded_at)).scalar_subquery().label("data_as_of"),
     )
 
@@ -457,6 +476,7 @@ def _card_record(row: Row[Any]) -> CardRecord:
         issued_on=row.issued_on,
         expires_on=row.expires_on,
         status=row.card_status,
+        min_valid_iat=row.min_valid_iat,
     )
 
 

@@ -243,14 +243,14 @@ def test_a_valid_token_while_the_registry_is_unreachable_is_not_checked_never_ve
     card: Card, token: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     keyring.load_ring()  # the key ring was read before the registry went away
-    real_scalar = db.session.scalar
+    real_execute = db.session.execute
 
     def down(statement: Any, *args: Any, **kwargs: Any) -> Any:
         if "cards" in str(statement):
             raise OperationalError("SELECT", {}, Exception("timeout"))
-        return real_scalar(statement, *args, **kwargs)
+        return real_execute(statement, *args, **kwargs)
 
-    monkeypatch.setattr(db.session, "scalar", down)
+    monkeypatch.setattr(db.session, "execute", down)  # the card's read (app.registry.results.card_holder)
     check = services.verify_card_token(token, NOW)
     assert check.outcome == "registry_unavailable" and not check.verified
     assert check.tone == "unchecked"
