@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.served.measure import parse_wrk
+from bench.served.measure import hottest, parse_wrk
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -49,6 +49,21 @@ def test_parse_wrk_reads_rate_percentiles_in_ms_and_failures() -> None:
     }
 
 
+def test_the_py_spy_summary_counts_each_function_once_per_sample_whatever_its_line(tmp_path: Path) -> None:
+    worker = tmp_path / "lookup-1.txt"
+    worker.write_text(
+        "run (gunicorn/app/base.py:72);officer_post (app/lookup/views.py:51);find_plate (app/registry/results.py:9) 3\n"
+        "run (gunicorn/app/base.py:72);officer_post (app/lookup/views.py:52);render (app/rendering.py:14) 1\n"
+        "run (gunicorn/app/base.py:72);accept (gunicorn/workers/sync.py:30) 4\n"
+    )
+    shares = dict(hottest([worker, tmp_path / "a-worker-that-wrote-nothing.txt"]))
+    assert shares == {
+        "officer_post (app/lookup/views.py)": 0.5,
+        "find_plate (app/registry/results.py)": 0.375,
+        "render (app/rendering.py)": 0.125,
+    }
+
+
 @pytest.mark.skipif(TEST_DATABASE_URL.startswith("postgresql"), reason="runs once, in the SQLite pass of the suite")
 def test_smoke_run_serves_the_audited_lookup_and_writes_its_table_and_json(tmp_path: Path) -> None:
     report = tmp_path / "latest.json"
@@ -75,5 +90,7 @@ def test_smoke_run_serves_the_audited_lookup_and_writes_its_table_and_json(tmp_p
     lookup = rows["lookup"]
     assert lookup["requests"] > 0 and lookup["failed"] == 0 and lookup["rps"] > 0
     assert lookup["audit_rows_per_request"] >= 0.9  # each answer was a real, audited lookup
+    cpu = lookup["worker_cpu_ms_per_request"]  # the workers' CPU time from /proc, in 10 ms ticks: 0 is possible
+    assert cpu is not None and 0 <= cpu < 1000 and table[0].rstrip().endswith(f"{cpu:.2f}")
     assert 0 < lookup["ratio"] < 1.5
     assert f"{lookup['rps']:.1f}" in table[0]

@@ -240,26 +240,27 @@ class Spy:
                 process.kill()
 
     def hottest(self, top: int = 40) -> list[tuple[str, float]]:
-        """Each function's share of all samples with it anywhere on the stack (inclusive), largest first.
+        """The functions on the most sampled stacks of every worker's file (hottest)."""
+        return hottest(self.files, top)
 
-        gunicorn's own frames (on every sample) are left out: what is left is the request's time."""
-        inclusive: dict[str, int] = {}
-        total = 0
-        for path in self.files:
-            with suppress(OSError):
-                for line in path.read_text().splitlines():
-                    stack, _, count = line.rpartition(" ")
-                    if not count.isdigit():
-                        continue
-                    total += int(count)
-                    for frame in {re.sub(r":\d+\)$", ")", f) for f in stack.split(";")}:  # the function, any line
-                        inclusive[frame] = inclusive.get(frame, 0) + int(count)
-        ranked = sorted(
-            (
-                (frame, n)
-                for frame, n in inclusive.items()
-                if "gunicorn/" not in frame and "<frozen runpy>" not in frame
-            ),
-            key=lambda item: -item[1],
-        )[:top]
-        return [(frame, n / max(total, 1)) for frame, n in ranked]
+
+def hottest(files: list[Path], top: int = 40) -> list[tuple[str, float]]:
+    """Each function's share of all samples with it anywhere on the stack (inclusive), largest first, from
+    py-spy's collapsed stacks ("frame;frame;frame count" lines). gunicorn's own frames (on every sample) are left
+    out: what is left is the request's time."""
+    inclusive: dict[str, int] = {}
+    total = 0
+    for path in files:
+        with suppress(OSError):
+            for line in path.read_text().splitlines():
+                stack, _, count = line.rpartition(" ")
+                if not count.isdigit():
+                    continue
+                total += int(count)
+                for frame in {re.sub(r":\d+\)$", ")", f) for f in stack.split(";")}:  # the function, any line
+                    inclusive[frame] = inclusive.get(frame, 0) + int(count)
+    ranked = sorted(
+        ((frame, n) for frame, n in inclusive.items() if "gunicorn/" not in frame and "<frozen runpy>" not in frame),
+        key=lambda item: -item[1],
+    )[:top]
+    return [(frame, n / max(total, 1)) for frame, n in ranked]
