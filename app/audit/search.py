@@ -208,6 +208,7 @@ class RecentLookup(NamedTuple):
 
 
 LOOKUP_ACTIONS = ("lookup.plate", "lookup.card")
+LOOKUP_FOUND_OR_MISSED = ("hit", "miss")  # invalid input is audited too, but found nothing and steps no walk
 
 
 def own_recent_lookups(user_id: int, since: datetime, limit: int) -> list[RecentLookup]:
@@ -222,7 +223,7 @@ def own_recent_lookups(user_id: int, since: datetime, limit: int) -> list[Recent
             AuditEvent.user_id == user_id,
             AuditEvent.occurred_at >= since,
             AuditEvent.action.in_(LOOKUP_ACTIONS),
-            AuditEvent.outcome.in_(("hit", "miss")),
+            AuditEvent.outcome.in_(LOOKUP_FOUND_OR_MISSED),
         )
         .order_by(*OWN_NEWEST_FIRST)
         .limit(limit)

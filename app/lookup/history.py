@@ -14,7 +14,6 @@ from app.audit.search import LOOKUP_ACTIONS, RecentLookup, own_marked_events
 from app.lookup.wording import DRIVING_SHORT, LEVEL_WORDS
 from app.registry.results import Kind, LookupResult, PersonResult
 
-ACTIONS = LOOKUP_ACTIONS
 SIZE = 20
 # The detail keys a page lookup's audit event carries for the history.
 TAG_KEY = "signin"
@@ -40,7 +39,7 @@ def detail(tag: str, result: LookupResult) -> dict[str, str]:
 def recent(user_id: int, tag: str, since: datetime) -> list[Entry]:
     """This sign-in's lookups (tagged `tag`, begun at `since`), newest first, at most SIZE."""
     entries = []
-    for action, query, occurred_at, carried in own_marked_events(user_id, ACTIONS, since, {TAG_KEY: tag}, SIZE):
+    for action, query, occurred_at, carried in own_marked_events(user_id, LOOKUP_ACTIONS, since, {TAG_KEY: tag}, SIZE):
         entries += _entry(action, query, occurred_at, carried)
     return entries
 

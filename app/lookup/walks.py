@@ -23,7 +23,6 @@ WINDOW = timedelta(minutes=10)
 MIN_RUN = 5  # this many lookups in one near-consecutive run make a walk
 MAX_GAP = 3  # DAB1201 then DAB1204 is still a step of the walk
 RECENT_MAX = 50  # lookups read back per check
-OUTCOMES = ("hit", "miss")  # lookups that found or missed; invalid input steps no walk
 # Letters (and anything else) before the last run of digits, the digits, anything after: DAB1201 -> DAB, 1201.
 NUMBERED = re.compile(r"(.*?)(\d+)(\D*)")
 
@@ -67,9 +66,7 @@ def check_after_lookup(
     if user_id is None or not watches(lookup[0]):
         return
     since = (now or datetime.now(UTC)) - WINDOW
-    recent = [lookup] + [
-        (e.query, e.outcome) for e in earlier if e.occurred_at >= since and e.outcome in OUTCOMES and e.query
-    ]
+    recent = [lookup] + [(e.query, e.outcome) for e in earlier if e.occurred_at >= since and e.query]
     recent = recent[:RECENT_MAX]
     run = longest_run({q for q, _outcome in recent})
     if len(run) < MIN_RUN or _raised_since(user_id, since):
