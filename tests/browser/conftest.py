@@ -160,6 +160,20 @@ def card_url(live_server: LiveServer, card_number: str) -> str:
     return f"{live_server.url}/v/{token}"
 
 
+# Each "May I…" answer whose words do not all show: running past its row or the result's border (which clips), or
+# cut inside its own box. An answer cut to "Only on a" or pushed out of sight reads as no answer at all.
+CLIPPED_ANSWERS = """() => [...document.querySelectorAll('#outcome .answer')].filter(row => {
+  const answer = row.querySelector('dd'), box = answer.getBoundingClientRect();
+  const rowBox = row.getBoundingClientRect(), result = row.closest('article').getBoundingClientRect();
+  return box.width === 0 || box.right > rowBox.right + 1 || box.right > result.right
+    || answer.scrollWidth > answer.clientWidth + 1;
+}).map(row => row.dataset.question + ': ' + row.querySelector('dd').innerText)"""
+
+
+def clipped_answers(page: Page) -> list[str]:
+    return page.evaluate(CLIPPED_ANSWERS)
+
+
 def screenshot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

@@ -5,7 +5,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import LiveServer, screenshot
+from tests.browser.conftest import LiveServer, clipped_answers, screenshot
+from tests.browser.test_officer import EVERY_ANSWER
 
 pytestmark = pytest.mark.browser
 
@@ -24,6 +25,17 @@ def test_typing_a_plate_and_pressing_enter_shows_the_verdict(dispatcher_page: Pa
         "data-verdict-level", "full"
     )
     screenshot(dispatcher_page, "dispatch-plate-hit")
+
+
+def test_every_answer_shows_whole_in_the_consoles_three_columns(dispatcher_page: Page, live_server: LiveServer) -> None:
+    dispatcher_page.goto(f"{live_server.url}/dispatch")
+    for _kind, query in EVERY_ANSWER:
+        dispatcher_page.fill("#q", query)
+        dispatcher_page.keyboard.press("Enter")
+        expect(dispatcher_page.locator("#outcome .answer")).to_have_count(6)
+        expect(dispatcher_page.locator("#q")).to_have_value(query)
+        expect(dispatcher_page.locator("#history a").first).to_contain_text(query)
+        assert clipped_answers(dispatcher_page) == [], query
 
 
 def test_escape_clears_the_query_field_and_keeps_the_focus(dispatcher_page: Page, live_server: LiveServer) -> None:

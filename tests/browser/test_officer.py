@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import OFFICER_EMAIL, PHONE, LiveServer, screenshot, sign_in
+from tests.browser.conftest import OFFICER_EMAIL, PHONE, LiveServer, clipped_answers, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -34,6 +34,18 @@ def test_a_lookup_shows_the_persons_verdict_level(
     verdict = signed_in_page.locator("#outcome article[data-verdict-level]").first
     expect(verdict).to_have_attribute("data-verdict-level", level)
     screenshot(signed_in_page, name)
+
+
+# Between them every answer wording there is: yes, no, only on a felony warrant, yes but not about official acts,
+# yes with the court deciding official acts, call DS first.
+EVERY_ANSWER = [("plate", "DWJ1204"), ("card", "ZZ000007"), ("card", "ZZ000003"), ("card", "ZZ000004")]
+
+
+def test_every_answer_shows_whole_on_a_phone(signed_in_page: Page, live_server: LiveServer) -> None:
+    for kind, query in EVERY_ANSWER:
+        look_up(signed_in_page, live_server.url, kind, query)
+        expect(signed_in_page.locator("#outcome .answer")).to_have_count(6)
+        assert clipped_answers(signed_in_page) == [], query
 
 
 def test_a_person_with_a_registry_photo_shows_it_and_one_without_shows_none(
