@@ -2,7 +2,7 @@
 loopback, each row compared with a bare route of the same app measured in the same server run (issue 14).
 
 Run: .venv/bin/python -m bench.served [--database sqlite|postgresql|both|auto] [--sizes 1x,20x] [--workers 2]
-     [--duration 8] [--connections 8] [--rows bare,healthz,...] [--lock-timing] [--json FILE] [--smoke]
+     [--duration 8] [--rounds 1] [--connections 8] [--rows bare,healthz,...] [--lock-timing] [--json FILE] [--smoke]
 
 For each database and registry size it builds a registry with the project's own seed code (app/registry/seed.py,
 what `flask registry seed-demo` runs; timed), times `flask registry import` of the same registry exported as an

@@ -7,6 +7,7 @@ import platform
 import re
 import shutil
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -40,7 +41,7 @@ from bench.served.registry import (
     time_import,
 )
 from bench.served.rows import ROW_NAMES, ROWS, Row
-from bench.served.server import Browser, serve
+from bench.served.server import Browser, Server, serve
 from bench.served.settings import (
     OFFICER,
     ROOT,
@@ -101,6 +102,163 @@ class Result:
     # The workers' CPU time per answered request: steadier than req/s when other work shares the machine.
     worker_cpu_ms_per_request: float | None = None
     lock: dict[str, float] = field(default_factory=dict)
+    round: int = 1  # of --rounds, from 1
+
+
+@dataclass
+class Median:
+    """A row of one server run over its rounds: the median of each number (the largest RSS: it is a peak), and how
+    far the rounds spread, (min, max), for the ratio and the CPU time."""
+
+    database: str
+    size: str
+    workers: int
+    row: str
+    label: str
+    rounds: int
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    ratio: float | None
+    audit_rows_per_request: float | None
+    audit_bytes_per_request: float | None
+    peak_worker_rss_mb: float | None
+    worker_cpu_ms_per_request: float | None
+    ratio_spread: tuple[float, float] | None
+    worker_cpu_ms_spread: tuple[float, float] | None
+
+
+def middle(values: list[float | None]) -> float | None:
+    """The median of the values measured; None when none was (no wrk, no bare route)."""
+    known = [v for v in values if v is not None]
+    return statistics.median(known) if known else None
+
+
+def spread(values: list[float | None]) -> tuple[float, float] | None:
+    known = [v for v in values if v is not None]
+    return (min(known), max(known)) if known else None
+
+
+def medians(results: list[Result]) -> list[Median]:
+    """One Median per row of each server run, in the order the rows ran."""
+    runs: dict[tuple[str, str, int, str], list[Result]] = {}
+    for r in results:
+        runs.setdefault((r.database, r.size, r.workers, r.row), []).append(r)
+    summary = []
+    for rounds in runs.values():
+        first = rounds[0]
+        rss = [r.peak_worker_rss_mb for r in rounds if r.peak_worker_rss_mb is not None]
+        summary.append(
+            Median(
+                first.database,
+                first.size,
+                first.workers,
+                first.row,
+                first.label,
+                len(rounds),
+                statistics.median(r.rps for r in rounds),
+                statistics.median(r.p50_ms for r in rounds),
+                statistics.median(r.p99_ms for r in rounds),
+                middle([r.ratio for r in rounds]),
+                middle([r.audit_rows_per_request for r in rounds]),
+                middle([r.audit_bytes_per_request for r in rounds]),
+                max(rss) if rss else None,
+                middle([r.worker_cpu_ms_per_request for r in rounds]),
+                spread([r.ratio for r in rounds]),
+                spread([r.worker_cpu_ms_per_request for r in rounds]),
+            )
+        )
+    return summary
+
+
+@dataclass
+class ServerRun:
+    """What every row measured on one gunicorn shares."""
+
+    args: argparse.Namespace
+    backend: str
+    size: str
+    workers: int
+    url: str
+    application: str
+    server: Server
+    browser: Browser
+    fixture: Fixture
+    meter: AuditMeter
+    lock_folder: Path | None
+
+
+def measure_row(run: ServerRun, row: Row, round_: int) -> Result:
+    """One row measured once, its ratio left to the round: the success case checked before and after, and the run
+    fails loudly on a failed answer or, for an audited row, fewer audit events than requests."""
+    args, port = run.args, run.server.port
+    request = concrete(row, run.browser, run.fixture)
+    check_once(row, request, port, run.fixture)
+    if not args.wrk:
+        return Result(run.backend, run.size, run.workers, row.name, row.label, 0, 0, 0, None, 0, 0, 0, round=round_)
+    if args.warmup and round_ == 1:  # later rounds run on the same workers, warmed by round 1 and never restarted
+        run_wrk(request, port, args.connections, args.warmup)  # every worker warm, caches filled
+    before = run.meter.read()
+    cpu_before = run.server.worker_cpu_seconds()
+    locks_before = lock_totals(run.lock_folder) if run.lock_folder else {}
+    if run.lock_folder and run.backend == "postgresql":
+        with WaitSampler(run.url, run.application) as sampler:
+            numbers = run_wrk(request, port, args.connections, args.duration)
+        waits = sampler.summary()
+    elif args.py_spy and row.name != "bare" and round_ == 1:  # the files are named per row: one profile each
+        name = f"{run.backend}-{run.size}-{run.workers}w-{row.name}"
+        with Spy(args.py_spy, name, run.server.worker_pids(), args.duration) as spy:
+            numbers = run_wrk(request, port, args.connections, args.duration)
+        waits = {}
+        say(f"py-spy, {run.backend} {run.size} {run.workers}w {row.name}: share of samples (inclusive)")
+        for frame, share in spy.hottest():
+            say(f"  {share:6.1%}  {frame}")
+    else:
+        numbers = run_wrk(request, port, args.connections, args.duration)
+        waits = {}
+    cpu_after = run.server.worker_cpu_seconds()
+    after = run.meter.read()
+    if numbers["failed"]:
+        raise SystemExit(
+            f"row {row.name} ({run.backend} {run.size}, {run.workers} workers): {numbers['failed']} of "
+            f"{numbers['requests']} answers were not 2xx/3xx"
+        )
+    check_once(row, request, port, run.fixture)  # still the success case after the run
+    if numbers["socket_errors"]:
+        say(f"row {row.name}: wrk counted {numbers['socket_errors']} socket errors (connect/read/timeout)")
+    result = Result(
+        run.backend,
+        run.size,
+        run.workers,
+        row.name,
+        row.label,
+        numbers["rps"],
+        numbers["p50_ms"],
+        numbers["p99_ms"],
+        None,
+        int(numbers["requests"]),
+        int(numbers["failed"]),
+        int(numbers["socket_errors"]),
+        round=round_,
+    )
+    # Requests still in flight when wrk stops are in `after` too: a per-request figure a hair high.
+    answered = max(int(numbers["requests"]), 1)
+    result.audit_rows_per_request = (after[0] - before[0]) / answered
+    result.audit_bytes_per_request = (after[1] - before[1]) / answered
+    if row.audited and result.audit_rows_per_request < 0.9:
+        raise SystemExit(
+            f"row {row.name}: {after[0] - before[0]} audit events for {answered} requests: "
+            "the answers were not audited lookups"
+        )
+    if run.lock_folder:
+        locks_after = lock_totals(run.lock_folder)
+        result.lock = {k: locks_after.get(k, 0) - locks_before.get(k, 0) for k in locks_after}
+        result.lock.update(waits)
+    result.peak_worker_rss_mb = run.server.peak_rss_mb()
+    # Workers present before and after (a worker restarted mid-row would count from zero: left out).
+    spent = sum(cpu_after[pid] - cpu_before[pid] for pid in cpu_after.keys() & cpu_before.keys())
+    result.worker_cpu_ms_per_request = spent * 1000 / answered
+    return result
 
 
 def measure_server(
@@ -115,7 +273,8 @@ def measure_server(
     rows: list[Row],
     progress: Progress,
 ) -> list[Result]:
-    """One gunicorn with `workers` workers: every row, the bare route first (the ratios' denominator)."""
+    """One gunicorn with `workers` workers: every row, --rounds times in rounds, the bare route first in each round
+    (the denominator of that round's ratios)."""
     lock_folder = folder / f"locks-{backend}-{size}-{workers}" if args.lock_timing else None
     results: list[Result] = []
     meter = AuditMeter(url)
@@ -129,79 +288,19 @@ def measure_server(
         with serve(served_url, instance, workers, folder, lock_folder) as server:
             browser = Browser(server.port)
             browser.sign_in(OFFICER)
-            bare_rps = None
-            for row in rows:
-                progress.step(f"{backend} {size} {workers}w: {row.name}")
-                request = concrete(row, browser, fixture)
-                check_once(row, request, server.port, fixture)
-                if not args.wrk:
-                    results.append(Result(backend, size, workers, row.name, row.label, 0, 0, 0, None, 0, 0, 0))
-                    continue
-                if args.warmup:
-                    run_wrk(request, server.port, args.connections, args.warmup)  # every worker warm, caches filled
-                before = meter.read()
-                cpu_before = server.worker_cpu_seconds()
-                locks_before = lock_totals(lock_folder) if lock_folder else {}
-                if lock_folder and backend == "postgresql":
-                    with WaitSampler(url, application) as sampler:
-                        numbers = run_wrk(request, server.port, args.connections, args.duration)
-                    waits = sampler.summary()
-                elif args.py_spy and row.name != "bare":
-                    with Spy(
-                        args.py_spy, f"{backend}-{size}-{workers}w-{row.name}", server.worker_pids(), args.duration
-                    ) as spy:
-                        numbers = run_wrk(request, server.port, args.connections, args.duration)
-                    waits = {}
-                    say(f"py-spy, {backend} {size} {workers}w {row.name}: share of samples (inclusive)")
-                    for frame, share in spy.hottest():
-                        say(f"  {share:6.1%}  {frame}")
-                else:
-                    numbers = run_wrk(request, server.port, args.connections, args.duration)
-                    waits = {}
-                cpu_after = server.worker_cpu_seconds()
-                after = meter.read()
-                if numbers["failed"]:
-                    raise SystemExit(
-                        f"row {row.name} ({backend} {size}, {workers} workers): {numbers['failed']} of "
-                        f"{numbers['requests']} answers were not 2xx/3xx"
-                    )
-                check_once(row, request, server.port, fixture)  # still the success case after the run
-                if numbers["socket_errors"]:
-                    say(f"row {row.name}: wrk counted {numbers['socket_errors']} socket errors (connect/read/timeout)")
-                if row.name == "bare":
-                    bare_rps = numbers["rps"]
-                result = Result(
-                    backend,
-                    size,
-                    workers,
-                    row.name,
-                    row.label,
-                    numbers["rps"],
-                    numbers["p50_ms"],
-                    numbers["p99_ms"],
-                    numbers["rps"] / bare_rps if bare_rps else None,
-                    int(numbers["requests"]),
-                    int(numbers["failed"]),
-                    int(numbers["socket_errors"]),
-                )
-                # Requests still in flight when wrk stops are in `after` too: a per-request figure a hair high.
-                served = max(int(numbers["requests"]), 1)
-                result.audit_rows_per_request = (after[0] - before[0]) / served
-                result.audit_bytes_per_request = (after[1] - before[1]) / served
-                if row.audited and result.audit_rows_per_request < 0.9:
-                    raise SystemExit(
-                        f"row {row.name}: {after[0] - before[0]} audit events for {served} requests: "
-                        "the answers were not audited lookups"
-                    )
-                if lock_folder:
-                    locks_after = lock_totals(lock_folder)
-                    result.lock = {k: locks_after.get(k, 0) - locks_before.get(k, 0) for k in locks_after}
-                    result.lock.update(waits)
-                result.peak_worker_rss_mb = server.peak_rss_mb()
-                # Workers present before and after (a worker restarted mid-row would count from zero: left out).
-                spent = sum(cpu_after[pid] - cpu_before[pid] for pid in cpu_after.keys() & cpu_before.keys())
-                result.worker_cpu_ms_per_request = spent * 1000 / served
-                results.append(result)
+            run = ServerRun(
+                args, backend, size, workers, url, application, server, browser, fixture, meter, lock_folder
+            )
+            for round_ in range(1, args.rounds + 1):
+                bare_rps = None
+                for row in rows:
+                    of_rounds = f", round {round_}/{args.rounds}" if args.rounds > 1 else ""
+                    progress.step(f"{backend} {size} {workers}w: {row.name}{of_rounds}")
+                    result = measure_row(run, row, round_)
+                    if row.name == "bare":
+                        bare_rps = result.rps
+                    result.ratio = result.rps / bare_rps if bare_rps else None
+                    results.append(result)
     finally:
         meter.close()
     return results
@@ -276,15 +375,15 @@ def commit() -> str:
     return done.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
 
 
-def lock_line(r: Result) -> str:
+def lock_line(r: Result, rounds: int) -> str:
     """The append lock's share of a row's requests (--lock-timing): wait for it, and hold it until the commit."""
     per = r.lock["requests"]
     app_ms, wait_ms, held_ms = (r.lock[k] / per * 1000 for k in ("request_s", "wait_s", "held_s"))
+    of_rounds = f" round {r.round}" if rounds > 1 else ""
     line = (
-        f"lock {r.database} {r.size} {r.workers}w {r.row}: {app_ms:.2f} ms in the app per request, taking the append "
-        f"lock (its statements and any wait) {wait_ms:.2f} ms ({wait_ms / app_ms:.0%}), holding it to the end of the "
-        f"commit {held_ms:.2f} ms "
-        f"(wait+hold {(wait_ms + held_ms) / app_ms:.0%})"
+        f"lock {r.database} {r.size} {r.workers}w {r.row}{of_rounds}: {app_ms:.2f} ms in the app per request, "
+        f"taking the append lock (its statements and any wait) {wait_ms:.2f} ms ({wait_ms / app_ms:.0%}), holding it "
+        f"to the end of the commit {held_ms:.2f} ms (wait+hold {(wait_ms + held_ms) / app_ms:.0%})"
     )
     if "advisory_waiting_avg" in r.lock:
         line += (
@@ -294,15 +393,25 @@ def lock_line(r: Result) -> str:
     return line
 
 
+def span(values: tuple[float, float] | None, digits: int) -> str:
+    return f"{values[0]:.{digits}f}–{values[1]:.{digits}f}" if values else "-"
+
+
 def table(builds: list[Build], results: list[Result], args: argparse.Namespace) -> str:
-    """The one table: a line per row and server, then the builds."""
+    """The one table: a line per row and server (the median of its rounds), how far the rounds spread, then the
+    builds. With one round the medians are that round's numbers."""
     lines = [
         f"wrk -t1 -c{args.connections} -d{args.duration:g}s on loopback; gunicorn sync workers; ratio: req/s over "
-        "the bare route's in the same server run",
+        "the bare route's in the same server run"
+    ]
+    if args.rounds > 1:
+        lines.append(f"median of {args.rounds} rounds; each round's ratios are over that round's bare route")
+    lines += [
         f"{'db':<10} {'size':<4} {'w':>2}  {'row':<44} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'x bare':>6} "
         f"{'audit/req':>9} {'B/req':>6} {'RSS MB':>6} {'CPU ms/req':>10}",
     ]
-    for r in results:
+    summary = medians(results)
+    for r in summary:
         audit_rows = f"{r.audit_rows_per_request:.2f}" if r.audit_rows_per_request is not None else "-"
         audit_bytes = f"{r.audit_bytes_per_request:.0f}" if r.audit_bytes_per_request is not None else "-"
         ratio = f"{r.ratio:.3f}" if r.ratio is not None else "-"
@@ -312,7 +421,13 @@ def table(builds: list[Build], results: list[Result], args: argparse.Namespace) 
             f"{r.database:<10} {r.size:<4} {r.workers:>2}  {r.label:<44} {r.rps:>8.1f} {r.p50_ms:>7.2f} "
             f"{r.p99_ms:>7.2f} {ratio:>6} {audit_rows:>9} {audit_bytes:>6} {rss:>6} {cpu:>10}"
         )
-    lines += [lock_line(r) for r in results if r.lock.get("requests")]
+    if args.rounds > 1:
+        lines += [
+            f"spread over {m.rounds} rounds, {m.database} {m.size} {m.workers}w {m.row}: x bare "
+            f"{span(m.ratio_spread, 3)}, CPU ms/req {span(m.worker_cpu_ms_spread, 2)}"
+            for m in summary
+        ]
+    lines += [lock_line(r, args.rounds) for r in results if r.lock.get("requests")]
     for b in builds:
         imported = f", registry import {b.import_s:.1f} s" if b.import_s is not None else ""
         cached = " (cached build)" if b.cached else ""
@@ -330,6 +445,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--duration", type=int, default=8, help="seconds of each measured wrk run")
     parser.add_argument("--warmup", type=int, default=1, help="seconds of wrk before each measured run")
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="measure every row N times in one server run, print the medians"
+    )
     parser.add_argument("--rows", default=None, help=f"from {','.join(ROW_NAMES)} (default: all; smoke: bare,lookup)")
     parser.add_argument("--lock-timing", action="store_true", help="time the audit append lock in every worker")
     parser.add_argument(
@@ -355,6 +473,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
     args.workers = [int(w) for w in args.workers.split(",") if w.strip()]
     args.rows = [r.strip() for r in (args.rows or default_rows).split(",") if r.strip()]
+    if args.rounds < 1:
+        parser.error("--rounds: at least 1")
     for size in args.sizes:
         if size not in SIZES:
             parser.error(f"--sizes: {size} is not one of {', '.join(SIZES)}")
@@ -380,7 +500,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     pg_url = postgres_url(args.database)
     backends = (["sqlite"] if args.database != "postgresql" else []) + (["postgresql"] if pg_url else [])
-    steps = len(backends) * len(args.sizes) * (1 + len(args.workers) * len(args.rows)) + int(args.import_timing)
+    measured = len(args.workers) * len(args.rows) * args.rounds
+    steps = len(backends) * len(args.sizes) * (1 + measured) + int(args.import_timing)
     progress = Progress(steps)
     started = time.monotonic()
     load_at_start = os.getloadavg()
@@ -399,6 +520,7 @@ def main(argv: list[str] | None = None) -> int:
         "settings": {
             "connections": args.connections,
             "duration_s": args.duration,
+            "rounds": args.rounds,
             "wrk_threads": 1,
             "server": "gunicorn sync workers, gunicorn.conf.py, bench.wsgi_bench:app",
             "environment": {k: v for k, v in SERVER_ENV.items() if k != "SECRET_KEY"},
@@ -407,6 +529,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "builds": [asdict(b) for b in builds],
         "results": [asdict(r) for r in results],
+        "medians": [asdict(m) for m in medians(results)],
         "elapsed_s": round(time.monotonic() - started, 1),
     }
     args.json.parent.mkdir(parents=True, exist_ok=True)
