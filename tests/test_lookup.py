@@ -117,6 +117,22 @@ def test_an_official_car_with_no_person_says_so(client: FlaskClient, officer: Us
     response = lookup(client, "DRZ100", "plate", **HX)
     assert b"data-official-car" in response.data
     assert b"data-verdict-level" not in response.data
+    assert b"data-registered-to" not in response.data
+
+
+def test_a_plates_verdict_says_it_is_the_registered_persons_not_necessarily_the_drivers(
+    client: FlaskClient, officer: User
+) -> None:
+    html = lookup(client, "DRZ1204", "plate", **HX).get_data(as_text=True)
+    assert html.index('data-vehicle="DRZ1204"') < html.index("data-registered-to") < html.index("data-verdict-level")
+    assert "data-registered-to" not in lookup(client, "ZZ100001", "card", **HX).get_data(as_text=True)
+
+
+def test_a_person_without_a_registry_photo_shows_that_there_is_none(client: FlaskClient, officer: User) -> None:
+    """The card caveat says to compare the photo: where there is none, the place of the photo says so."""
+    html = lookup(client, "ZZ100001", "card", **HX).get_data(as_text=True)
+    assert re.search(r"data-no-photo>No photo on file<", html)
+    assert 'class="photo"' not in html
 
 
 def test_a_misread_plate_offers_near_matches_to_confirm_never_a_verdict(client: FlaskClient, officer: User) -> None:

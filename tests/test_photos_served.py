@@ -44,6 +44,7 @@ def _photo_address(client: FlaskClient, q: str = "DA100001") -> str:
     assert page.status_code == 200
     found = PHOTO_SRC.findall(page.get_data(as_text=True))
     assert len(found) == 1, "the result shows one photo"
+    assert "data-no-photo" not in page.get_data(as_text=True)
     return found[0]
 
 

@@ -365,6 +365,7 @@ def test_a_signed_in_officer_sees_the_verdict_and_what_was_checked(
     assert re.search(rf"Signature {mark} · Expiry {mark} · Registry {mark} at", html)
     assert re.search(r"at <time[^>]*>\d\d:\d\d UTC</time>", html)
     assert "data-call-in" not in html  # the big call-in button is for failures; the verdict lists contacts
+    assert "status-valid" in html and "data-card-in-hand" not in html
 
 
 OUTCOME_TOKENS: list[tuple[str, Callable[[Card], str], int]] = [
@@ -433,6 +434,9 @@ def test_the_registry_wins_on_the_page(
     assert f'data-card-check="{outcome}"' in html
     assert 'data-verdict-level="unverified"' in html  # the registry's record, marked not current
     assert 'href="tel:+18662172089"' in html
+    # The card in hand is refused: its line never reads as a pass, even where the registry's card record is valid.
+    assert "status-valid" not in html
+    assert ('data-card-in-hand="refused"' in html) == (change == "reprint")
 
 
 def test_a_departed_person_is_shown_unverified_on_the_page(
