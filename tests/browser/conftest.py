@@ -15,7 +15,7 @@ from pathlib import Path
 import pyotp
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, BrowserContext, Locator, Page
 from sqlalchemy import select
 from werkzeug.serving import WSGIRequestHandler, make_server
 
@@ -172,6 +172,16 @@ CLIPPED_ANSWERS = """() => [...document.querySelectorAll('#outcome .answer')].fi
 
 def clipped_answers(page: Page) -> list[str]:
     return page.evaluate(CLIPPED_ANSWERS)
+
+
+def spilling_buttons(container: Locator) -> list[str]:
+    """The buttons in `container` whose label does not fit them or that reach past the container's edges."""
+    return container.evaluate(
+        """box => { const outer = box.getBoundingClientRect();
+        return [...box.querySelectorAll('button, .button')].filter(b => { const r = b.getBoundingClientRect();
+          return b.scrollWidth > b.clientWidth + 1 || r.left < outer.left || r.right > outer.right; })
+        .map(b => b.innerText); }"""
+    )
 
 
 def screenshot(page: Page, name: str) -> None:

@@ -14,7 +14,7 @@ from app.cards import admin
 from app.extensions import db
 from app.immunity import CardStatus
 from app.models import Card, User
-from tests.browser.conftest import DESKTOP, PHONE, LiveServer, screenshot, sign_in
+from tests.browser.conftest import DESKTOP, PHONE, LiveServer, screenshot, sign_in, spilling_buttons
 from tests.browser.test_accessibility import AXE
 from tests.browser.test_scanner import card_less_diplomat_family
 from tests.factories import make_user
@@ -176,6 +176,7 @@ def test_disable_asks_first_naming_the_user_and_cancel_leaves_them_active(
     dialog = page.get_by_role("dialog")
     expect(dialog).to_contain_text(f"Disable the account of {officer.email}?")
     screenshot(page, "admin-users-disable-dialog-phone")
+    assert spilling_buttons(dialog) == []
     dialog.get_by_role("button", name="Cancel").click()
     expect(dialog).to_be_hidden()
     assert not user_disabled(live_server, officer.id)
@@ -278,6 +279,7 @@ def test_a_temporary_password_asks_first_then_shows_the_made_password_once_and_s
     dialog = page.get_by_role("dialog")
     expect(dialog).to_contain_text(f"Set a temporary password for {officer.email}?")
     screenshot(page, f"admin-user-temporary-password-dialog-{size}")
+    assert spilling_buttons(dialog) == []
     dialog.get_by_role("button", name="Cancel").click()
     expect(dialog).to_be_hidden()
     assert not must_change_password(live_server, officer.id)
