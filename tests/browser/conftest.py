@@ -175,12 +175,20 @@ def clipped_answers(page: Page) -> list[str]:
 
 
 def spilling_buttons(container: Locator) -> list[str]:
-    """The buttons in `container` whose label does not fit them or that reach past the container's edges."""
+    """The buttons in `container` whose label does not fit them, or that reach past the edges of the container or of
+    a scrolling box between (a button half under a table's scroll edge is cut as far as the eye can tell)."""
     return container.evaluate(
-        """box => { const outer = box.getBoundingClientRect();
-        return [...box.querySelectorAll('button, .button')].filter(b => { const r = b.getBoundingClientRect();
-          return b.scrollWidth > b.clientWidth + 1 || r.left < outer.left || r.right > outer.right; })
-        .map(b => b.innerText); }"""
+        """box => [...box.querySelectorAll('button, .button')].filter(b => {
+          if (b.scrollWidth > b.clientWidth + 1) return true;
+          const r = b.getBoundingClientRect();
+          for (let up = b.parentElement; up; up = up.parentElement) {
+            const edge = up.getBoundingClientRect();
+            const clips = up === box || getComputedStyle(up).overflowX !== 'visible';
+            if (clips && (r.left < edge.left - 0.5 || r.right > edge.right + 0.5)) return true;
+            if (up === box) return false;
+          }
+          return false;
+        }).map(b => b.innerText)"""
     )
 
 

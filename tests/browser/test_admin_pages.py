@@ -369,6 +369,7 @@ def test_axe_finds_nothing_on_the_admin_pages(
         if name == "cards":
             search_cards(page, card.holder.split()[-1])
         screenshot(page, f"admin-{name}-{size}-{scheme}")
+        assert spilling_buttons(page.locator("main")) == [], path
         if size == "phone":
             assert page.evaluate("() => document.documentElement.scrollWidth") <= 390, path
         violations = all_violations(page, live_server.url)
