@@ -102,7 +102,8 @@ def test_card_number_lookup_shows_the_consular_officers_felony_warrant_verdict(
 def test_family_of_a_consular_officer_has_no_immunity(client: FlaskClient, officer: User) -> None:
     response = lookup(client, "ZZ100003", "card", **HX)
     assert b'data-verdict-level="none"' in response.data
-    assert b"Bo Demo-Lund" in response.data
+    # The child's category is the consul's: said of the consul, not as if the child held the post.
+    assert b'data-relationship="child">Child of Bo Demo-Lund (Career consular officer)<' in response.data
 
 
 def test_a_revoked_card_is_unverified_and_puts_the_call_first(client: FlaskClient, officer: User) -> None:

@@ -142,3 +142,13 @@ def test_the_history_is_a_timeline_with_author_and_utc_time(app: Flask, client: 
     assert kinds == ["filed", "note", "status"]
     assert timeline.count(reviewer.email) == 2 and "UTC" in timeline
     assert "Submitted → In review" in timeline
+
+
+def test_an_incident_with_a_lookup_but_no_linked_event_does_not_say_it_was_filed_without_one(
+    app: Flask, client: FlaskClient, reviewer: User, subject: Subject
+) -> None:
+    """The demo's seeded incidents carry what was shown but no audit event: the page must not contradict itself."""
+    unlinked = client.get(f"/review/{new_incident(app, plate=subject.plate)}").get_data(as_text=True)
+    assert "data-lookup-unlinked" in unlinked and "Filed without a lookup in Envoy" not in unlinked
+    without = client.get(f"/review/{new_incident(app)}").get_data(as_text=True)
+    assert "Filed without a lookup in Envoy" in without and "data-lookup-unlinked" not in without
