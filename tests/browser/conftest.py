@@ -192,6 +192,16 @@ def spilling_buttons(container: Locator) -> list[str]:
     )
 
 
+def scrolled_out_of_sight(page: Page) -> list[str]:
+    """The boxes that scroll sideways (a table's scroll region) and are wider inside than they show: at desktop
+    width nothing should hide past a scroll edge."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('main *')].filter(e =>
+          ['auto', 'scroll'].includes(getComputedStyle(e).overflowX) && e.scrollWidth > e.clientWidth + 1)
+          .map(e => e.className || e.tagName)"""
+    )
+
+
 def screenshot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

@@ -14,7 +14,15 @@ from app.cards import admin
 from app.extensions import db
 from app.immunity import CardStatus
 from app.models import Card, User
-from tests.browser.conftest import DESKTOP, PHONE, LiveServer, screenshot, sign_in, spilling_buttons
+from tests.browser.conftest import (
+    DESKTOP,
+    PHONE,
+    LiveServer,
+    screenshot,
+    scrolled_out_of_sight,
+    sign_in,
+    spilling_buttons,
+)
 from tests.browser.test_accessibility import AXE
 from tests.browser.test_scanner import card_less_diplomat_family
 from tests.factories import make_user
@@ -370,6 +378,8 @@ def test_axe_finds_nothing_on_the_admin_pages(
             search_cards(page, card.holder.split()[-1])
         screenshot(page, f"admin-{name}-{size}-{scheme}")
         assert spilling_buttons(page.locator("main")) == [], path
+        if size == "desktop":
+            assert scrolled_out_of_sight(page) == [], path
         if size == "phone":
             assert page.evaluate("() => document.documentElement.scrollWidth") <= 390, path
         violations = all_violations(page, live_server.url)

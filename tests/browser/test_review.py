@@ -7,11 +7,13 @@ from dataclasses import dataclass
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
+from sqlalchemy import update
 
 from app.extensions import db
 from app.incident_codes import IncidentType
+from app.models import Incident
 from app.offices import Office
-from tests.browser.conftest import DESKTOP, PHONE, LiveServer, screenshot, sign_in
+from tests.browser.conftest import DESKTOP, PHONE, LiveServer, screenshot, scrolled_out_of_sight, sign_in
 from tests.browser.test_accessibility import serious_violations
 from tests.factories import (
     JPEG_BYTES,
@@ -121,11 +123,19 @@ def test_the_queue_and_an_incident_page_fit_the_screen_and_axe_finds_nothing_ser
     reviewer_in: Callable[..., Page], live_server: LiveServer, size: str, scheme: str
 ) -> None:
     filed = filed_incident(live_server, SCREEN_TAGS[size, scheme])
+    with live_server.app.app_context():  # a long address in the Assignee column must not push the row out of sight
+        long_named = make_user("reviewer", email=f"a.rather.long.address.{size}.{scheme}@ofm-hq.example.gov")
+        db.session.execute(
+            update(Incident).where(Incident.reference == filed.reference).values(assignee_id=long_named.id)
+        )
+        db.session.commit()
     page = reviewer_in(size, scheme)
     page.goto(f"{live_server.url}/review?office=")
     expect(page.locator(f'tr[data-incident="{filed.reference}"]')).to_be_visible()
     screenshot(page, f"review-queue-{size}-{scheme}")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    if size == "desktop":
+        assert scrolled_out_of_sight(page) == []
     assert serious_violations(page, live_server.url) == []
 
     page.goto(f"{live_server.url}/review/{filed.reference}")
