@@ -85,6 +85,9 @@ def test_the_overview_draws_its_charts_without_sideways_scrolling(reviewer_in, d
     assert bar.evaluate("el => getComputedStyle(el).fill") == "rgb(0, 114, 178)"  # Okabe–Ito blue, from overview.css
     expect(page.locator("[data-table=thresholds] tbody tr").first).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    months = page.locator(".chart-scroll").first  # wider than a phone: it opens at its newest end, the one that matters
+    right_edges = "box => box.querySelector('svg').getBoundingClientRect().right - box.getBoundingClientRect().right"
+    assert abs(months.evaluate(right_edges)) <= 1
     screenshot(page, f"review-overview-{size}-{scheme}")
     assert page.csp_errors == []
 
