@@ -437,6 +437,8 @@ def test_the_registry_wins_on_the_page(
     # The card in hand is refused: its line never reads as a pass, even where the registry's card record is valid.
     assert "status-valid" not in html
     assert ('data-card-in-hand="refused"' in html) == (change == "reprint")
+    if change == "reprint":  # the reprint's date stays whole on a narrow line
+        assert re.search(r'a newer print on <span class="nowrap">\d{4}-\d{2}-\d{2}</span>', html)
 
 
 def test_a_departed_person_is_shown_unverified_on_the_page(
