@@ -170,10 +170,10 @@ def register_blueprints(app: Flask) -> None:
 def register_template_globals(app: Flask) -> None:
     """The verdict's wording, for every template: lookup results, the card check, the admin card pages, offline."""
     from app.cards.wording import OUTCOMES
-    from app.lookup.wording import TEMPLATE_GLOBALS, whole_dates
+    from app.lookup.wording import TEMPLATE_GLOBALS, date_parts
 
     app.jinja_env.globals.update(TEMPLATE_GLOBALS)
-    app.jinja_env.filters["whole_dates"] = whole_dates
+    app.jinja_env.filters["date_parts"] = date_parts
     # How a card scan's outcome reads, for the incident snapshots that keep one.
     app.jinja_env.globals["SCAN_OUTCOMES"] = OUTCOMES
     # The admin's alerts page says when the breached-password list is over a quarter old (app.auth.breached);

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.immunity import CardStatus, Category, MissionKind, Relationship
-from app.lookup.wording import whole_dates
+from app.lookup.wording import date_parts
 from app.models import AuditEvent, User
 from tests.conftest import sign_in
 from tests.factories import make_card, make_mission, make_person, make_user, make_vehicle
@@ -332,6 +332,6 @@ def test_a_near_match_marks_what_differs_from_the_plate_typed(
     assert re.sub(r"<[^>]+>|\s", "", button.group(1)) == "DRZ1204"
 
 
-def test_whole_dates_keeps_each_date_on_one_line_and_escapes_the_rest() -> None:
-    assert whole_dates("replaced on 2026-12-03 <b>") == ('replaced on <span class="nowrap">2026-12-03</span> &lt;b&gt;')
-    assert whole_dates("no date, 2026-12") == "no date, 2026-12"
+def test_date_parts_marks_each_iso_date_for_the_page_to_keep_on_one_line() -> None:
+    assert date_parts("replaced on 2026-12-03 <b>") == [("replaced on ", False), ("2026-12-03", True), (" <b>", False)]
+    assert date_parts("no date, 2026-12") == [("no date, 2026-12", False)]

@@ -3,8 +3,6 @@
 import re
 from difflib import SequenceMatcher
 
-from markupsafe import Markup, escape
-
 from app.immunity import Answer, Level
 from app.immunity.contacts import DS_COMMAND_CENTER
 
@@ -122,14 +120,14 @@ def mark_difference(query: str, plate: str) -> list[tuple[str, bool]]:
 
 
 ISO_DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
-WHOLE = Markup('<span class="nowrap">{}</span>')
 
 
-def whole_dates(text: str) -> Markup:
-    """`text`, escaped, with each ISO date kept on one line: a browser breaks a narrow line at a date's hyphen, and
-    "replaced on 2026-12-" over "03" is a date an officer has to piece together."""
+def date_parts(text: str) -> list[tuple[str, bool]]:
+    """`text` in runs of (text, is an ISO date), for templates/macros/time.html `whole_dates`: a browser breaks a
+    narrow line at a date's hyphen, and "replaced on 2026-12-" over "03" is a date an officer has to piece together.
+    The template escapes every run; the dates it keeps on one line."""
     parts = ISO_DATE.split(text)  # text, date, text, ... (the pattern's one group keeps the dates)
-    return Markup("").join(WHOLE.format(part) if i % 2 else escape(part) for i, part in enumerate(parts))
+    return [(part, i % 2 == 1) for i, part in enumerate(parts) if part]
 
 
 TEMPLATE_GLOBALS = {
