@@ -2,6 +2,12 @@
 
 - `/bench/bare` answers a constant through the same app, hooks and server settings: the limit every row of
   bench/served/ is compared with. It exists only here, never in the product.
+- `/bench/floor/<plate>` does the least any audited plate lookup must do on this stack, with none of Envoy's
+  layers: the session row and its user read by the id's hash, one rate-limit counter in Redis, the plate's
+  statement, one event appended and committed (in a table of its own, `bench_floor_events`, so the real trail and
+  its seals are untouched), a few escaped words back. Raw driver calls on one connection kept per worker; no
+  verdict, no history, no walk check, no timeout arithmetic (microseconds). What a lookup costs above it is what
+  Envoy's own work and layers cost (ORM, Flask-Login, Flask-Limiter's second limit, rules, templates).
 - BENCH_INSTANCE: the instance folder of the benchmark's registry (photos, card-signing keys).
 - BENCH_RATELIMIT_PREFIX: the rate limiter's Redis key prefix, so a run never shares counters with a real app.
 - BENCH_LOCK_STATS (a folder): time the audit chain's append lock (app/audit/chain.py lock_chain) in every worker:
@@ -17,12 +23,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from flask import abort, request
+from limits import parse
+from markupsafe import escape
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app import create_app
 from app.audit import chain
+from app.auth.sessions import hash_session_id
+from app.extensions import db, limiter
+from app.models.base import utcnow
 from app.permissions import public
+from app.plates import normalise
+from app.registry import results
 
 app = create_app({"RATELIMIT_KEY_PREFIX": os.environ.get("BENCH_RATELIMIT_PREFIX", "envoy-bench")})
 if os.environ.get("BENCH_INSTANCE"):
@@ -33,6 +47,89 @@ if os.environ.get("BENCH_INSTANCE"):
 @public
 def bare() -> str:
     return "ok"
+
+
+FLOOR_RATE = parse("1000000/minute")
+FLOOR_TABLE = (
+    "CREATE TABLE IF NOT EXISTS bench_floor_events (id {serial} PRIMARY KEY, occurred_at VARCHAR(32), user_id INTEGER,"
+    " client_addr VARCHAR(45), user_agent VARCHAR(200), action VARCHAR(40), query VARCHAR(64), outcome VARCHAR(16),"
+    " record_ids TEXT, detail TEXT)"
+)
+SESSION_READ = (
+    "SELECT s.user_id, s.data, s.created_at, s.last_seen_at, u.email, u.role, u.is_disabled"
+    " FROM user_sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = {mark}"
+)
+EVENT_WRITE = (
+    "INSERT INTO bench_floor_events (occurred_at, user_id, client_addr, user_agent, action, query, outcome,"
+    " record_ids, detail) VALUES ({marks})"
+)
+
+
+class Floor:
+    """One worker's raw driver connection and the statements compiled for it (made on the first request)."""
+
+    def __init__(self) -> None:
+        self.raw = db.engine.raw_connection()
+        sqlite = db.engine.dialect.name == "sqlite"
+        self.sqlite = sqlite
+        mark = "?" if sqlite else "%s"
+        compiled = results._plate_statement().compile(dialect=db.engine.dialect)  # noqa: SLF001
+        self.plate_sql = compiled.string
+        self.plate_names = compiled.positiontup  # None for named parameters (psycopg)
+        self.session_sql = SESSION_READ.format(mark=mark)
+        self.event_sql = EVENT_WRITE.format(marks=", ".join([mark] * 9))
+        cursor = self.raw.cursor()
+        cursor.execute(FLOOR_TABLE.format(serial="INTEGER" if sqlite else "BIGSERIAL"))
+        self.raw.commit()
+
+    def plate_rows(self, cursor: Any, plate: str) -> list[Any]:
+        if self.plate_names is None:
+            cursor.execute(self.plate_sql, {"plate": plate})
+        else:
+            cursor.execute(self.plate_sql, tuple(plate for _ in self.plate_names))
+        return list(cursor.fetchall())
+
+
+_floors: dict[int, Floor] = {}
+
+
+@app.get("/bench/floor/<plate>")
+@public
+def floor(plate: str) -> str:
+    pid = os.getpid()
+    if pid not in _floors:
+        _floors[pid] = Floor()
+    here = _floors[pid]
+    session_id = request.headers.get("Authorization", "").removeprefix("Session ")
+    cursor = here.raw.cursor()
+    cursor.execute(here.session_sql, (hash_session_id(session_id),))
+    signed_in = cursor.fetchone()
+    if signed_in is None or signed_in[6]:
+        here.raw.rollback()
+        abort(401)
+    if not limiter.limiter.hit(FLOOR_RATE, "bench-floor", f"user:{signed_in[0]}"):
+        here.raw.rollback()
+        abort(429)
+    canonical = normalise(plate)
+    rows = here.plate_rows(cursor, canonical)
+    if here.sqlite and not here.raw.in_transaction:
+        cursor.execute("BEGIN IMMEDIATE")
+    cursor.execute(
+        here.event_sql,
+        (
+            utcnow().isoformat(),
+            signed_in[0],
+            request.remote_addr,
+            request.user_agent.string[:200],
+            "lookup.plate",
+            canonical,
+            "hit" if rows else "miss",
+            ",".join(str(row[0]) for row in rows[:1]),
+            "{}",
+        ),
+    )
+    here.raw.commit()
+    return f'<p data-result="{"hit" if rows else "miss"}">{escape(rows[0][1] if rows else canonical)}</p>'
 
 
 class LockTimer:

@@ -86,9 +86,13 @@ def test_smoke_run_in_two_rounds_serves_the_audited_lookup_and_prints_the_median
     rounds: dict[str, list[dict]] = {}
     for row in numbers["results"]:
         rounds.setdefault(row["row"], []).append(row)
-    assert {name: [row["round"] for row in each] for name, each in rounds.items()} == {"bare": [1, 2], "lookup": [1, 2]}
+    assert {name: [row["round"] for row in each] for name, each in rounds.items()} == {
+        "bare": [1, 2],
+        "floor": [1, 2],
+        "lookup": [1, 2],
+    }
     medians = {median["row"]: median for median in numbers["medians"]}
-    assert set(medians) == {"bare", "lookup"} and numbers["settings"]["rounds"] == 2
+    assert set(medians) == {"bare", "floor", "lookup"} and numbers["settings"]["rounds"] == 2
     assert numbers["builds"][0]["backend"] == "sqlite" and numbers["builds"][0]["persons"] == 300
     assert numbers["machine"]["cpus"] >= 1 and numbers["commit"]
     assert "median of 2 rounds" in result.stdout
@@ -101,6 +105,8 @@ def test_smoke_run_in_two_rounds_serves_the_audited_lookup_and_prints_the_median
         assert lookup["audit_rows_per_request"] >= 0.9  # each answer was a real, audited lookup
         assert lookup["ratio"] == lookup["rps"] / bare["rps"]  # over the bare route of the same round
         assert 0 < lookup["ratio"] < 1.5
+    for floor in rounds["floor"]:  # answered hits (checked once per round) and never wrote to the real trail
+        assert floor["requests"] > 0 and floor["failed"] == 0 and floor["audit_rows_per_request"] == 0
     median = medians["lookup"]
     for key in ("rps", "p50_ms", "p99_ms", "ratio", "worker_cpu_ms_per_request", "audit_rows_per_request"):
         assert median[key] == statistics.median(row[key] for row in rounds["lookup"]), key

@@ -448,7 +448,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--rounds", type=int, default=1, help="measure every row N times in one server run, print the medians"
     )
-    parser.add_argument("--rows", default=None, help=f"from {','.join(ROW_NAMES)} (default: all; smoke: bare,lookup)")
+    parser.add_argument(
+        "--rows", default=None, help=f"from {','.join(ROW_NAMES)} (default: all; smoke: bare,floor,lookup)"
+    )
     parser.add_argument("--lock-timing", action="store_true", help="time the audit append lock in every worker")
     parser.add_argument(
         "--no-cache", dest="cache", action="store_false", help="seed the 20x registries afresh, cache nothing"
@@ -469,7 +471,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "latest.json")
     parser.add_argument("--smoke", action="store_true", help=f"SQLite, {SMOKE_PERSONS} persons, 1 s per row")
     args = parser.parse_args(argv)
-    default_rows = "bare,lookup" if args.smoke else ",".join(ROW_NAMES)
+    default_rows = "bare,floor,lookup" if args.smoke else ",".join(ROW_NAMES)
     args.sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
     args.workers = [int(w) for w in args.workers.split(",") if w.strip()]
     args.rows = [r.strip() for r in (args.rows or default_rows).split(",") if r.strip()]

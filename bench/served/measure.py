@@ -41,6 +41,8 @@ def concrete(row: Row, browser: Browser, fixture: Fixture) -> Request:
         headers["Cookie"] = browser.cookie_header()
     if row.bearer:
         headers["Authorization"] = f"Bearer {fixture.token}"
+    if row.session_header:
+        headers["Authorization"] = f"Session {browser.session_id()}"
     if row.htmx:
         headers["HX-Request"] = "true"
     return Request(row.method, row.path, body, headers, fixture.keys.get(row.keys) if row.keys else None)

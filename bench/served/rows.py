@@ -16,6 +16,7 @@ class Row:
     htmx: bool = False
     signed_in: bool = False
     bearer: bool = False
+    session_header: bool = False  # the session id as "Authorization: Session <id>" (the floor reads it itself)
     expect_status: int = 200
     expect_text: str = ""
     audited: bool = False
@@ -43,6 +44,15 @@ ROWS = (
         signed_in=True,
         expect_text='data-result="hit"',
         audited=True,
+    ),
+    Row(
+        "floor",
+        "floor: least a lookup must do (/bench/floor)",
+        "GET",
+        "/bench/floor/{key}",
+        keys="plates",
+        session_header=True,
+        expect_text='data-result="hit"',
     ),
     Row(
         "api",

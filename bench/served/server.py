@@ -141,6 +141,10 @@ class Browser:
         finally:
             connection.close()
 
+    def session_id(self) -> str:
+        """The signed-in session's id, from its cookie (the only cookie whose name says session)."""
+        return next(value for name, value in self.cookies.items() if "session" in name)
+
     def cookie_header(self) -> str:
         return "; ".join(f"{name}={value}" for name, value in self.cookies.items())
 
