@@ -258,3 +258,9 @@ def test_the_filing_form_has_no_accessibility_violations(
     expect(page.locator("[data-form-problems]")).to_be_visible()
     screenshot(page, f"incident-form-errors-{scheme}")
     assert all_violations(page, live_server.url) == []
+    # State and Place share a row on a phone: with both refused, their boxes still line up (a narrow State column
+    # wrapped its "is required" to two lines and pushed its box below Place's).
+    state, place = page.locator("#state").bounding_box(), page.locator("#place").bounding_box()
+    assert state and place and abs(state["y"] - place["y"]) < 1 and abs(state["height"] - place["height"]) < 1
+    lines = "e => { const r = document.createRange(); r.selectNodeContents(e); return r.getClientRects().length; }"
+    assert page.locator("#state-error").evaluate(lines) == 1
