@@ -52,6 +52,12 @@
     panel.querySelectorAll("[data-failed-query]").forEach(function (slot) { slot.textContent = query || "your query"; });
     panel.querySelectorAll("[data-failed-status]").forEach(function (slot) { slot.textContent = status ? String(status) : ""; });
     replaceWith(box, panel);
+    if (kind === "session") {
+      // Signed out already: the header's account name and Sign out would say otherwise. The panel offers Sign in.
+      document.querySelectorAll(".topbar [data-sign-out], .topbar [data-signed-in]").forEach(function (part) {
+        part.hidden = true;
+      });
+    }
     var heading = panel.querySelector("h2");
     if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus({ preventScroll: false }); }
   }

@@ -95,6 +95,8 @@ def test_an_ended_session_says_so_and_after_signing_in_again_answers_the_same_qu
         context.clear_cookies()  # what a 30-minute idle timeout or a sign-out in another tab leaves behind
         look_up(page, "plate", "DWJ1204")
         expect_no_earlier_verdict(page, "session")
+        expect(page.locator(".topbar [data-sign-out]")).to_be_hidden()  # the header no longer says signed in
+        expect(page.locator(".topbar [data-signed-in]")).to_be_hidden()
         screenshot(page, "safety-session-ended")
         page.locator("#outcome [data-sign-in]").click()
         sign_in(page, live_server.url, OFFICER_EMAIL, already_there=True)
