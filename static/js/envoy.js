@@ -1,4 +1,4 @@
-// Envoy's own script: the theme toggle and the CSRF header for htmx. No inline script anywhere (CSP).
+// Envoy's own script: the theme toggle, the CSRF header for htmx, the console's keys, the tables' scroll cue. No inline script anywhere (CSP).
 (function () {
   "use strict";
   var root = document.documentElement;
@@ -53,6 +53,25 @@
       field.select();
     }
   });
+
+  // Wide tables scroll sideways inside their box on a phone. The box says so: data-more-right / data-more-left
+  // while columns are out of sight on that side, and the CSS fades that edge (envoy.css, "Scroll cue").
+  var SCROLLERS = ".table-scroll, .audit-scroll";
+
+  function markScroll(box) {
+    var hidden = box.scrollWidth - box.clientWidth;
+    box.toggleAttribute("data-more-left", hidden > 1 && box.scrollLeft > 1);
+    box.toggleAttribute("data-more-right", hidden > 1 && box.scrollLeft < hidden - 1);
+  }
+
+  function markAll() { document.querySelectorAll(SCROLLERS).forEach(markScroll); }
+
+  document.addEventListener("scroll", function (event) {
+    if (event.target.matches && event.target.matches(SCROLLERS)) { markScroll(event.target); }
+  }, { capture: true, passive: true });
+  document.addEventListener("DOMContentLoaded", markAll);
+  document.addEventListener("htmx:afterSettle", markAll);
+  window.addEventListener("resize", markAll);
 
   // The app shell for the home screen and an honest offline page (static/js/sw.js); nothing personal is cached.
   if ("serviceWorker" in navigator && window.isSecureContext) {

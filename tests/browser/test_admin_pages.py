@@ -317,6 +317,26 @@ def test_the_admin_person_page_never_scrolls_sideways_on_a_phone(
     screenshot(page, f"admin-person-phone-{scheme}")
 
 
+def test_a_table_wider_than_a_phone_fades_the_side_where_columns_are_out_of_sight(
+    admin_in: Callable[..., Page], live_server: LiveServer
+) -> None:
+    page = admin_in()
+    page.goto(f"{live_server.url}/admin/audit")
+    box = page.locator(".audit-scroll").first
+    expect(box).to_have_attribute("data-more-right", "")  # the first columns show; more to the right
+    assert box.get_attribute("data-more-left") is None
+    fade = box.evaluate("e => getComputedStyle(e).maskImage || getComputedStyle(e).webkitMaskImage")
+    assert "linear-gradient" in fade
+    screenshot(page, "admin-audit-phone-scroll-cue")
+    box.evaluate("e => { e.scrollLeft = e.scrollWidth; }")
+    expect(box).to_have_attribute("data-more-left", "")
+    expect(box).not_to_have_attribute("data-more-right", "")
+    page.set_viewport_size({"width": 1280, "height": 800})  # the table fits: no fade
+    expect(box).not_to_have_attribute("data-more-left", "")
+    expect(box).not_to_have_attribute("data-more-right", "")
+    assert box.evaluate("e => getComputedStyle(e).maskImage || getComputedStyle(e).webkitMaskImage") == "none"
+
+
 # --- The new-user form --------------------------------------------------------------------------------------
 
 
