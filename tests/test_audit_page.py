@@ -249,9 +249,12 @@ def test_the_page_says_how_far_the_trail_is_sealed(app: Flask, admin: FlaskClien
 
     page = " ".join(admin.get("/admin/audit").get_data(as_text=True).split())
     assert "Nothing is sealed yet." in page and "wait for the first seal, the oldest from" in page
+    # Each moment on one line: a phone broke "2026-12-" from "03T16:42:14.795Z".
+    assert re.search(r'the oldest from <span class="nowrap" data-oldest-unsealed>\d{4}-\d\d-\d\dT[\d:.]+Z</span>', page)
     with app.app_context():
         seal_everything()
     page = " ".join(admin.get("/admin/audit").get_data(as_text=True).split())
     assert "Sealed in 1 signed batch, the newest at" in page
+    assert re.search(r'the newest at <span class="nowrap" data-sealed-at>\d{4}-\d\d-\d\dT[\d:.]+Z</span>', page)
     # Only this page view since the seal: one event waits for the next seal.
     assert "1 event waits for the next seal, the oldest from" in page
