@@ -54,6 +54,8 @@ def test_on_a_phone_the_officers_top_bar_is_one_row_and_an_admins_pages_never_sc
         for path in ("/", "/admin/users", "/admin/cards", "/admin/audit"):
             phone.goto(f"{live_server.url}{path}")
             assert phone.evaluate("() => document.documentElement.scrollWidth") <= 390, path
+            # The brand and theme switch on one row, the seven links and Sign out in two full-width rows below.
+            assert phone.locator(".topbar").bounding_box()["height"] < 160, path  # type: ignore[index]
         screenshot(phone, "admin-phone-audit")
     finally:
         context.close()
