@@ -1,4 +1,5 @@
-// Envoy's own script: the theme toggle, the CSRF header for htmx, the console's keys, the tables' scroll cue. No inline script anywhere (CSP).
+// Envoy's own script: the theme toggle, the CSRF header for htmx, the console's keys, the tables' scroll cue.
+// No inline script anywhere (CSP).
 (function () {
   "use strict";
   var root = document.documentElement;
