@@ -551,3 +551,16 @@ def test_issue_posted_unconfirmed_for_a_card_holder_asks_on_a_page_then_replaces
     assert response.status_code == 303
     db.session.expire_all()
     assert sorted(db.session.scalars(select(Card.status)).all()) == sorted([CardStatus.REVOKED, CardStatus.VALID])
+
+
+def test_the_person_page_says_a_family_members_category_is_their_principals(
+    admin_client: FlaskClient, person: Person
+) -> None:
+    spouse = make_person(
+        mission=person.mission, full_name="Bea Testova", relationship=Relationship.SPOUSE, principal=person
+    )
+    db.session.commit()
+    page = " ".join(admin_client.get(f"/admin/cards/person/{spouse.id}").get_data(as_text=True).split())
+    assert "<p>Spouse of Ana Testova (Diplomatic agent)</p>" in page
+    page = " ".join(admin_client.get(f"/admin/cards/person/{person.id}").get_data(as_text=True).split())
+    assert "<p>Diplomatic agent · Principal</p>" in page
