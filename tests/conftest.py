@@ -15,6 +15,7 @@ import pytest
 from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from hypothesis import settings
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
 from sqlalchemy import create_engine, text
@@ -128,6 +129,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             f"\nFAILED: a test wrote the checkout's audit seal files in {folder}; give its app a temporary"
             " instance folder, or AUDIT_SEAL_INTERVAL_SECONDS=0"
         )
+
+
+# Hypothesis checks behaviour here, not speed (benchmarks measure that, under real load): its 200 ms per-example
+# deadline failed a plate property once when one example took 448 ms on the 2-core machine busy with two test
+# workers and Chromium.
+settings.register_profile("envoy", deadline=None)
+settings.load_profile("envoy")
 
 
 class SharedTemplateCode(BytecodeCache):
